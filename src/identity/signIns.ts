@@ -1,0 +1,68 @@
+import type { Executor } from '../store/db.js';
+import { insertSignIn } from '../store/repositories/logs.js';
+import { describeUserAgent } from './userAgent.js';
+
+export type SignInEventType = 'interactiveUser' | 'nonInteractiveUser' | 'servicePrincipal';
+
+export interface SignInEvent {
+  id: string;
+  tenantId: string;
+  createdAt: number;
+  eventType: SignInEventType;
+  correlationId: string;
+  /** the request id of this token request (Entra's originalRequestId / trace id) */
+  requestId: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+  clientAppUsed: string;
+  authenticationProtocol: 'none' | 'ropc' | 'oAuth2';
+  clientCredentialType: 'none' | 'clientSecret';
+  user?: { id: string | null; userPrincipalName: string; displayName: string | null };
+  app?: { appId: string; displayName: string | null; servicePrincipalId: string | null };
+  resource?: { appId: string; displayName: string; servicePrincipalId: string | null };
+  credentialKeyId?: string | null;
+  status: { errorCode: number; failureReason: string | null; additionalDetails?: string | null };
+  uniqueTokenIdentifier?: string | null;
+  processingTimeMs?: number;
+}
+
+const NO_SP = '00000000-0000-0000-0000-000000000000';
+
+/** Persists a sign-in; call it with the executor whose commit must precede the response. */
+export async function recordSignIn(ex: Executor, e: SignInEvent): Promise<void> {
+  const device = describeUserAgent(e.userAgent);
+  await insertSignIn(ex, {
+    tenant_id: e.tenantId,
+    id: e.id,
+    created_at: e.createdAt,
+    event_type: e.eventType,
+    user_id: e.user?.id ?? null,
+    user_principal_name: e.user?.userPrincipalName.toLowerCase() ?? null,
+    user_display_name: e.user?.displayName ?? null,
+    app_id: e.app?.appId ?? null,
+    app_display_name: e.app?.displayName ?? null,
+    service_principal_id: e.app?.servicePrincipalId ?? null,
+    ip_address: e.ipAddress,
+    client_app_used: e.clientAppUsed,
+    resource_id: e.resource?.appId ?? null,
+    resource_display_name: e.resource?.displayName ?? null,
+    correlation_id: e.correlationId,
+    error_code: e.status.errorCode,
+    failure_reason: e.status.failureReason,
+    details: JSON.stringify({
+      isInteractive: e.eventType === 'interactiveUser',
+      userAgent: e.userAgent ?? '',
+      deviceDetail: { deviceId: '', displayName: '', operatingSystem: device.operatingSystem, browser: device.browser, isCompliant: false, isManaged: false, trustType: '' },
+      authenticationProtocol: e.authenticationProtocol,
+      clientCredentialType: e.clientCredentialType,
+      authenticationRequirement: 'singleFactorAuthentication',
+      servicePrincipalCredentialKeyId: e.credentialKeyId ?? '',
+      resourceServicePrincipalId: e.resource?.servicePrincipalId ?? '',
+      originalRequestId: e.requestId,
+      uniqueTokenIdentifier: e.uniqueTokenIdentifier ?? '',
+      processingTimeInMilliseconds: e.processingTimeMs ?? 0,
+      additionalDetails: e.status.additionalDetails ?? null,
+      servicePrincipalIdOrNone: e.app?.servicePrincipalId ?? NO_SP,
+    }),
+  });
+}

@@ -1,0 +1,363 @@
+import { randomUUID } from 'node:crypto';
+import { dummyPasswordHash, hashToken, randomToken, verifyPassword } from '../lib/crypto.js';
+import * as refreshRepo from '../store/repositories/refreshTokens.js';
+import * as spRepo from '../store/repositories/servicePrincipals.js';
+import * as usersRepo from '../store/repositories/users.js';
+import type { ServicePrincipalRow } from '../store/repositories/servicePrincipals.js';
+import type { UserRow } from '../store/repositories/users.js';
+import type { Executor } from '../store/db.js';
+import { checkClientSecret, findApplicationRow } from '../directory/applications.js';
+import { OIDC_SCOPES, MICROSOFT_GRAPH_APP_ID, type ResourceApp } from '../directory/catalog.js';
+import type { DirectoryContext } from '../directory/context.js';
+import { consentedAppRoles, consentedScopes, resourceAppFor } from '../directory/servicePrincipals.js';
+import { resolveTenant, type TenantInfo } from '../directory/tenants.js';
+import { E, OAuthError, errorBody } from './errors.js';
+import type { KeyStore } from './keys.js';
+import { recordSignIn, type SignInEvent } from './signIns.js';
+import { clientInfo, lifetime, newUti, pairwiseSubject, signAccessToken, signIdToken, type TokenConfig } from './tokens.js';
+
+export interface TokenRequest {
+  /** tenant segment of the path: id, domain, 'common' or 'organizations' */
+  tenant: string;
+  params: URLSearchParams;
+  authorization: string | undefined;
+  ipAddress: string | null;
+  userAgent: string | null;
+  /** client-request-id when the client sent one */
+  clientRequestId: string | null;
+  requestId: string;
+}
+
+export interface TokenResponse {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+interface Client {
+  appId: string;
+  displayName: string | null;
+  sp: ServicePrincipalRow | undefined;
+  /** application object id, for registered apps */
+  applicationId: string | null;
+  publicClient: boolean;
+  authenticated: boolean;
+  credentialKeyId: string | null;
+}
+
+interface Outcome {
+  body: Record<string, unknown>;
+  event: Omit<SignInEvent, 'id' | 'tenantId' | 'createdAt' | 'correlationId' | 'requestId' | 'ipAddress' | 'userAgent' | 'status'>;
+  /** extra writes that must commit with the sign-in record (refresh-token rotation) */
+  writes?: (ex: Executor) => Promise<void>;
+}
+
+const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
+const GRANTS = new Set(['client_credentials', 'password', 'refresh_token']);
+const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+
+/** The /oauth2/v2.0/token endpoint: grants, client authentication, consent, and a sign-in record for every outcome. */
+export class TokenEndpoint {
+  constructor(
+    private readonly ctx: DirectoryContext,
+    private readonly keys: KeyStore,
+    private readonly cfg: TokenConfig,
+  ) {}
+
+  async handle(req: TokenRequest): Promise<TokenResponse> {
+    const started = this.ctx.clock();
+    const correlationId = req.clientRequestId && /^[0-9a-f-]{36}$/i.test(req.clientRequestId) ? req.clientRequestId.toLowerCase() : randomUUID();
+    let tenant: TenantInfo | undefined;
+    // what is known about the attempt so far, for the failure record
+    const partial: Partial<Outcome['event']> = {};
+    try {
+      for (const [k] of req.params) {
+        if (req.params.getAll(k).length > 1) throw E.malformed(`Duplicate parameter '${k}'.`);
+      }
+      const grantType = param(req.params, 'grant_type');
+      if (!grantType) throw E.missingParameter('grant_type');
+      if (!MULTI_TENANT.has(req.tenant.toLowerCase())) {
+        tenant = await resolveTenant(this.ctx, req.tenant);
+        if (!tenant) throw E.unknownTenant(req.tenant);
+      } else if (grantType === 'password') {
+        tenant = await this.tenantOfUser(param(req.params, 'username'));
+        if (!tenant) throw E.badCredentials();
+      } else if (grantType === 'client_credentials') {
+        throw E.tenantRequired();
+      }
+      if (!GRANTS.has(grantType)) throw E.unsupportedGrant();
+      if (!tenant) throw E.badRefreshToken(); // refresh tokens are redeemed at their tenant's endpoint
+      const client = await this.authenticateClient(tenant, req, grantType, partial);
+      let outcome: Outcome;
+      if (grantType === 'client_credentials') outcome = await this.clientCredentials(tenant, client, req.params, partial);
+      else if (grantType === 'password') outcome = await this.password(tenant, client, req, partial);
+      else outcome = await this.refresh(tenant, client, req, partial);
+
+      const event: SignInEvent = {
+        ...outcome.event, id: randomUUID(), tenantId: tenant.id, createdAt: this.ctx.clock(), correlationId, requestId: req.requestId,
+        ipAddress: req.ipAddress, userAgent: req.userAgent, status: { errorCode: 0, failureReason: null },
+        processingTimeMs: this.ctx.clock() - started,
+      };
+      // The record commits before the response exists: no token leaves without its sign-in.
+      await this.ctx.store.transaction(async (trx) => {
+        if (outcome.writes) await outcome.writes(trx);
+        await recordSignIn(trx, event);
+      });
+      return { status: 200, body: outcome.body, headers: { ...NO_STORE, 'client-request-id': correlationId } };
+    } catch (err) {
+      if (!(err instanceof OAuthError)) throw err;
+      if (tenant) await this.recordFailure(tenant, err, partial, req, correlationId, started);
+      const headers: Record<string, string> = { ...NO_STORE, 'client-request-id': correlationId };
+      if (err.status === 401 && req.authorization?.toLowerCase().startsWith('basic')) headers['www-authenticate'] = 'Basic realm="token"';
+      return { status: err.status, body: errorBody(err, req.requestId, correlationId, this.ctx.clock()), headers };
+    }
+  }
+
+  private async recordFailure(tenant: TenantInfo, err: OAuthError, partial: Partial<Outcome['event']>, req: TokenRequest, correlationId: string, started: number) {
+    const grantType = req.params.get('grant_type');
+    const eventType = partial.eventType ?? (grantType === 'password' ? 'interactiveUser' : grantType === 'refresh_token' ? 'nonInteractiveUser' : 'servicePrincipal');
+    const code = err.logReason?.code ?? err.code;
+    await recordSignIn(this.ctx.store.db, {
+      clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: grantType === 'password' ? 'ropc' : 'none',
+      clientCredentialType: 'none', ...partial, eventType,
+      id: randomUUID(), tenantId: tenant.id, createdAt: this.ctx.clock(), correlationId, requestId: req.requestId,
+      ipAddress: req.ipAddress, userAgent: req.userAgent, processingTimeMs: this.ctx.clock() - started,
+      status: { errorCode: code, failureReason: err.logReason?.reason ?? err.description },
+    });
+  }
+
+  private async tenantOfUser(username: string | undefined): Promise<TenantInfo | undefined> {
+    const at = username?.lastIndexOf('@') ?? -1;
+    return at > 0 ? resolveTenant(this.ctx, username!.slice(at + 1)) : undefined;
+  }
+
+  /** client_secret_basic or client_secret_post; public clients present none. */
+  private async authenticateClient(tenant: TenantInfo, req: TokenRequest, grantType: string, partial: Partial<Outcome['event']>): Promise<Client> {
+    let clientId = param(req.params, 'client_id');
+    let secret = param(req.params, 'client_secret');
+    const auth = req.authorization;
+    if (auth !== undefined) {
+      const m = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(auth.trim());
+      if (!m) throw new OAuthError(401, 'invalid_client', 7000215, 'The client authentication header is malformed.');
+      if (secret !== undefined) throw E.malformed('Client credentials were sent both in the Authorization header and in the body.');
+      const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) throw new OAuthError(401, 'invalid_client', 7000215, 'The client authentication header is malformed.');
+      try {
+        // RFC 6749 appendix B: both parts are form-urlencoded before base64
+        const basicId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+        secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+        if (clientId !== undefined && clientId !== basicId) throw E.malformed('client_id does not match the Authorization header.');
+        clientId = basicId;
+      } catch (e) {
+        if (e instanceof OAuthError) throw e;
+        throw new OAuthError(401, 'invalid_client', 7000215, 'The client authentication header is malformed.');
+      }
+    }
+    if (!clientId) throw E.missingParameter('client_id');
+    const normalizedId = clientId.toLowerCase();
+    partial.app = { appId: normalizedId.slice(0, 36), displayName: null, servicePrincipalId: null };
+
+    const sp = /^[0-9a-f-]{36}$/.test(normalizedId) ? await spRepo.findServicePrincipalByAppId(this.ctx.store.db, tenant.id, normalizedId) : undefined;
+    const app = await findApplicationRow(this.ctx, tenant.id, normalizedId);
+    if (!app && !sp) {
+      if (secret !== undefined) await checkClientSecret(this.ctx, tenant.id, null, secret); // same work as a real check
+      throw E.unknownApp(clientId, tenant.id);
+    }
+    const displayName = app?.display_name ?? sp?.display_name ?? null;
+    partial.app = { appId: normalizedId, displayName, servicePrincipalId: sp?.id ?? null };
+    const client: Client = {
+      appId: normalizedId, displayName, sp, applicationId: app?.id ?? null,
+      publicClient: app ? app.is_fallback_public_client === 1 : sp?.public_client === 1, authenticated: false, credentialKeyId: null,
+    };
+    if (!app) {
+      // first-party public clients (Azure CLI, Graph PowerShell, Graph Explorer)
+      if (secret !== undefined) throw E.publicClientWithSecret();
+      if (grantType === 'client_credentials' || sp?.public_client !== 1) throw E.unauthorizedClientForGrant(clientId);
+      return client;
+    }
+    if (secret === undefined) {
+      if (client.publicClient && grantType !== 'client_credentials') return client;
+      throw E.missingClientSecret();
+    }
+    partial.clientCredentialType = 'clientSecret';
+    const check = await checkClientSecret(this.ctx, tenant.id, app.id, secret);
+    if (check === 'expired') throw E.expiredClientSecret(normalizedId);
+    if (check !== 'valid') throw E.invalidClientSecret(normalizedId);
+    client.authenticated = true;
+    return client;
+  }
+
+  private async resourceSp(tenant: TenantInfo, resource: ResourceApp): Promise<ServicePrincipalRow> {
+    const sp = await spRepo.findServicePrincipalByAppId(this.ctx.store.db, tenant.id, resource.appId);
+    if (!sp) throw E.unknownResource(resource.appId, tenant.id);
+    return sp;
+  }
+
+  /** Maps Tenantry's own URL to Microsoft Graph, so clients may ask for <publicUrl>/.default. */
+  private resolveResource(resource: string): ResourceApp | undefined {
+    const own = this.cfg.publicUrl.toLowerCase();
+    const r = resource.toLowerCase().replace(/\/+$/, '');
+    return resourceAppFor(r === own ? MICROSOFT_GRAPH_APP_ID : resource);
+  }
+
+  private async clientCredentials(tenant: TenantInfo, client: Client, params: URLSearchParams, partial: Partial<Outcome['event']>): Promise<Outcome> {
+    partial.eventType = 'servicePrincipal';
+    const scope = param(params, 'scope');
+    if (!scope) throw E.missingParameter('scope');
+    const scopes = scope.split(/\s+/).filter(Boolean);
+    if (scopes.length !== 1 || !scopes[0]!.endsWith('/.default')) throw E.defaultScopeRequired(scope);
+    const resourceId = scopes[0]!.slice(0, -'/.default'.length);
+    const resource = this.resolveResource(resourceId);
+    if (!resource) throw E.unknownResource(resourceId, tenant.id);
+    const resourceSp = await this.resourceSp(tenant, resource);
+    partial.resource = { appId: resource.appId, displayName: resource.displayName, servicePrincipalId: resourceSp.id };
+    if (!client.sp) throw E.missingServicePrincipal(client.appId);
+    const roles = await consentedAppRoles(this.ctx, tenant.id, client.sp.id, resourceSp.id);
+    const wids = await usersRepo.roleIdsOfPrincipal(this.ctx.store.db, tenant.id, client.sp.id);
+    const life = lifetime(this.cfg);
+    const uti = newUti();
+    const accessToken = await signAccessToken(this.keys, this.cfg, {
+      tenantId: tenant.id, audience: resource.identifierUris[0]!, clientAppId: client.appId, clientDisplayName: client.displayName,
+      appIdAcr: '1', lifetimeSeconds: life, now: this.ctx.clock(), uti, app: { servicePrincipalId: client.sp.id, roles, wids },
+    });
+    return {
+      body: { token_type: 'Bearer', expires_in: life, ext_expires_in: life, access_token: accessToken },
+      event: {
+        eventType: 'servicePrincipal', clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: 'none', clientCredentialType: 'clientSecret',
+        app: { appId: client.appId, displayName: client.displayName, servicePrincipalId: client.sp.id },
+        resource: partial.resource, uniqueTokenIdentifier: uti,
+      },
+    };
+  }
+
+  /** Splits a delegated scope request into OIDC scopes and one resource with its permission names. */
+  private parseDelegatedScopes(scope: string): { oidc: Set<string>; resource: ResourceApp; requested: string[] | 'default' } {
+    const oidc = new Set<string>();
+    let resource: ResourceApp | undefined;
+    let requested: string[] | 'default' = [];
+    for (const s of scope.split(/\s+/).filter(Boolean)) {
+      if (OIDC_SCOPES.has(s)) {
+        oidc.add(s);
+        continue;
+      }
+      const slash = s.lastIndexOf('/');
+      const [resId, name] = slash > 0 && /^[a-z]+:\/\//i.test(s) ? [s.slice(0, slash), s.slice(slash + 1)] : [MICROSOFT_GRAPH_APP_ID, s];
+      const r = this.resolveResource(resId);
+      if (!r) throw E.invalidScope(s);
+      if (resource && resource.appId !== r.appId) throw E.multipleResources();
+      resource = r;
+      if (name === '.default') requested = 'default';
+      else if (requested !== 'default') {
+        if (!r.permissions.some((p) => p.scopeId && p.value === name)) throw E.invalidScope(s);
+        requested.push(name);
+      }
+    }
+    return { oidc, resource: resource ?? this.resolveResource(MICROSOFT_GRAPH_APP_ID)!, requested: resource ? requested : ['User.Read'] };
+  }
+
+  private async delegatedScopes(tenant: TenantInfo, client: Client, user: UserRow, scope: string) {
+    const parsed = this.parseDelegatedScopes(scope);
+    const resourceSp = await this.resourceSp(tenant, parsed.resource);
+    const consented = client.sp
+      ? await consentedScopes(this.ctx, tenant.id, { spId: client.sp.id, appId: client.appId }, resourceSp, user.id)
+      : new Set<string>();
+    const granted = parsed.requested === 'default' ? [...consented].sort() : parsed.requested;
+    if (granted.length === 0 || granted.some((s) => !consented.has(s))) throw E.consentRequired(client.appId, client.displayName ?? client.appId);
+    return { ...parsed, resourceSp, granted };
+  }
+
+  private async password(tenant: TenantInfo, client: Client, req: TokenRequest, partial: Partial<Outcome['event']>): Promise<Outcome> {
+    partial.eventType = 'interactiveUser';
+    partial.authenticationProtocol = 'ropc';
+    const username = param(req.params, 'username');
+    const password = param(req.params, 'password');
+    if (!username) throw E.missingParameter('username');
+    if (password === undefined) throw E.missingParameter('password');
+    partial.user = { id: null, userPrincipalName: username.slice(0, 320), displayName: null };
+    const user = await usersRepo.findUserByUpn(this.ctx.store.db, tenant.id, username);
+    const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+    if (!user) throw E.badCredentials({ code: 50034, reason: 'The user account does not exist in the tenant directory.' });
+    partial.user = { id: user.id, userPrincipalName: user.user_principal_name, displayName: user.display_name };
+    if (!ok) throw E.badCredentials();
+    if (user.account_enabled !== 1) throw E.disabledAccount();
+    const scope = param(req.params, 'scope') ?? 'openid profile';
+    return this.userTokens(tenant, client, user, scope, req, 'interactiveUser', randomUUID(), partial);
+  }
+
+  private async userTokens(tenant: TenantInfo, client: Client, user: UserRow, scope: string, req: TokenRequest, eventType: 'interactiveUser' | 'nonInteractiveUser', familyId: string, partial: Partial<Outcome['event']>, extraWrites?: (ex: Executor) => Promise<void>): Promise<Outcome> {
+    const resolved = await this.delegatedScopes(tenant, client, user, scope);
+    partial.resource = { appId: resolved.resource.appId, displayName: resolved.resource.displayName, servicePrincipalId: resolved.resourceSp.id };
+    const now = this.ctx.clock();
+    const life = lifetime(this.cfg);
+    const uti = newUti();
+    const wids = await usersRepo.roleIdsOfPrincipal(this.ctx.store.db, tenant.id, user.id);
+    const sub = pairwiseSubject(user.id, client.appId);
+    const accessToken = await signAccessToken(this.keys, this.cfg, {
+      tenantId: tenant.id, audience: resolved.resource.identifierUris[0]!, clientAppId: client.appId, clientDisplayName: client.displayName,
+      appIdAcr: client.authenticated ? '1' : '0', lifetimeSeconds: life, now, uti,
+      user: { id: user.id, upn: user.user_principal_name, name: user.display_name, givenName: user.given_name, familyName: user.surname, scopes: resolved.granted, wids, ipAddress: req.ipAddress, sub },
+    });
+    const grantedScope = [...resolved.granted.map((s) => `${resolved.resource.identifierUris[0]}/${s}`), ...resolved.oidc].join(' ');
+    const body: Record<string, unknown> = { token_type: 'Bearer', scope: grantedScope, expires_in: life, ext_expires_in: life, access_token: accessToken };
+    let rtWrite: ((ex: Executor) => Promise<void>) | undefined;
+    if (resolved.oidc.has('offline_access')) {
+      const rt = randomToken(48);
+      body.refresh_token = rt;
+      rtWrite = (ex) => refreshRepo.insertRefreshToken(ex, {
+        token_hash: hashToken(this.ctx.secretPepper, rt), tenant_id: tenant.id, family_id: familyId, client_id: client.appId, user_id: user.id,
+        scope, created_at: now, expires_at: now + this.cfg.refreshTokenLifetimeSeconds * 1000, consumed_at: null, revoked_at: null,
+      });
+    }
+    if (resolved.oidc.has('openid')) {
+      body.id_token = await signIdToken(this.keys, this.cfg, { tenantId: tenant.id, clientAppId: client.appId, now, lifetimeSeconds: 3600, user: { id: user.id, upn: user.user_principal_name, name: user.display_name, sub } });
+    }
+    if (req.params.get('client_info') === '1') body.client_info = clientInfo(user.id, tenant.id);
+    return {
+      body,
+      writes: async (ex) => {
+        if (extraWrites) await extraWrites(ex);
+        if (rtWrite) await rtWrite(ex);
+      },
+      event: {
+        eventType, clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: eventType === 'interactiveUser' ? 'ropc' : 'none',
+        clientCredentialType: client.authenticated ? 'clientSecret' : 'none',
+        user: { id: user.id, userPrincipalName: user.user_principal_name, displayName: user.display_name },
+        app: { appId: client.appId, displayName: client.displayName, servicePrincipalId: client.sp?.id ?? null },
+        resource: partial.resource, uniqueTokenIdentifier: uti,
+      },
+    };
+  }
+
+  private async refresh(tenant: TenantInfo, client: Client, req: TokenRequest, partial: Partial<Outcome['event']>): Promise<Outcome> {
+    partial.eventType = 'nonInteractiveUser';
+    const presented = param(req.params, 'refresh_token');
+    if (!presented) throw E.missingParameter('refresh_token');
+    const hash = hashToken(this.ctx.secretPepper, presented);
+    const row = await refreshRepo.findRefreshToken(this.ctx.store.db, hash);
+    if (!row || row.tenant_id !== tenant.id) throw E.badRefreshToken();
+    if (row.client_id !== client.appId) throw E.invalidGrant('The refresh token was issued to a different client.');
+    const user = await usersRepo.getUser(this.ctx.store.db, tenant.id, row.user_id);
+    partial.user = { id: row.user_id, userPrincipalName: user?.user_principal_name ?? '', displayName: user?.display_name ?? null };
+    const now = this.ctx.clock();
+    if (row.revoked_at !== null) throw E.revokedRefreshToken();
+    if (row.consumed_at !== null) {
+      // reuse of a rotated-out token: the family is compromised, revoke all of it
+      await refreshRepo.revokeRefreshFamily(this.ctx.store.db, row.family_id, now);
+      throw new OAuthError(400, 'invalid_grant', 50173, E.revokedRefreshToken().description, { code: 50173, reason: 'Refresh token reuse detected; the token family was revoked.' });
+    }
+    if (row.expires_at <= now) throw E.expiredRefreshToken();
+    if (!user) throw E.revokedRefreshToken();
+    if (user.account_enabled !== 1) throw E.disabledAccount();
+    const scope = param(req.params, 'scope') ?? row.scope;
+    const scopeWithOffline = scope.split(/\s+/).includes('offline_access') ? scope : `${scope} offline_access`;
+    return this.userTokens(tenant, client, user, scopeWithOffline, req, 'nonInteractiveUser', row.family_id, partial, async (ex) => {
+      if (!(await refreshRepo.consumeRefreshToken(ex, hash, now))) throw E.revokedRefreshToken();
+    });
+  }
+}
+
+function param(params: URLSearchParams, name: string): string | undefined {
+  const v = params.get(name);
+  return v === null || v === '' ? undefined : v;
+}

@@ -1,0 +1,44 @@
+import type { Actor } from '../directory/actor.js';
+import { ROLE } from '../directory/catalog.js';
+import { DirectoryError } from '../directory/errors.js';
+
+export type Report = 'signIns' | 'directoryAudits';
+
+/** Directory roles that may read the activity logs through a delegated token. */
+export const REPORTING_ROLES: readonly string[] = [
+  ROLE.globalAdministrator, ROLE.securityAdministrator, ROLE.securityReader, ROLE.securityOperator, ROLE.reportsReader, ROLE.globalReader,
+];
+
+export interface TenantFacts {
+  license: 'none' | 'P1' | 'P2';
+  type: 'standard' | 'b2c';
+}
+
+export interface AccessPolicy {
+  /** also require Directory.Read.All for sign-ins (contract note A, strict compatibility) */
+  strictDirectoryRead: boolean;
+}
+
+const forbidden = (code: string, message: string) => new DirectoryError('forbidden', code, message);
+
+/**
+ * The seed's prerequisites, checked in the order Graph reports them: API permission, then the
+ * signed-in user's role, then (for sign-ins) the tenant's licence.
+ */
+export function checkReportingAccess(actor: Actor, tenant: TenantFacts, report: Report, policy: AccessPolicy): void {
+  if (actor.kind !== 'system') {
+    const granted = actor.kind === 'app' ? actor.appRoles : actor.scopes;
+    if (!granted.has('AuditLog.Read.All')) {
+      throw forbidden('Authentication_MSGraphPermissionMissing', 'Calling principal does not have required MSGraph permissions AuditLog.Read.All');
+    }
+    if (report === 'signIns' && policy.strictDirectoryRead && !granted.has('Directory.Read.All') && !granted.has('Directory.ReadWrite.All')) {
+      throw forbidden('Authentication_MSGraphPermissionMissing', 'Calling principal does not have required MSGraph permissions Directory.Read.All');
+    }
+    if (actor.kind === 'user' && !actor.roles.some((r) => REPORTING_ROLES.includes(r))) {
+      throw forbidden('Authentication_RequestFromUnsupportedUserRole', 'User is not in the allowed roles');
+    }
+  }
+  if (report === 'signIns' && tenant.type !== 'b2c' && tenant.license === 'none') {
+    throw forbidden('Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
+  }
+}

@@ -1,0 +1,122 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { DirectoryContext } from '../directory/context.js';
+import { DirectoryError } from '../directory/errors.js';
+import { graphRoutes, rewriteKeySyntax } from '../graph/index.js';
+import { clientRequestId, GraphError, sendGraphError } from '../graph/errors.js';
+import { ODataError } from '../graph/odata/errors.js';
+import { E, errorBody, OAuthError } from '../identity/errors.js';
+import { KeyStore } from '../identity/keys.js';
+import { identityRoutes } from '../identity/routes.js';
+import { TokenEndpoint } from '../identity/tokenEndpoint.js';
+import type { TokenConfig } from '../identity/tokens.js';
+import { systemClock, type Clock } from '../lib/time.js';
+import { ActivityLogs } from '../reporting/logs.js';
+import { SkipTokens } from '../reporting/skiptoken.js';
+import type { Store } from '../store/db.js';
+import { ensureServerSecret } from '../store/repositories/keys.js';
+import { registerFormParser } from './formBody.js';
+
+export interface AppConfig {
+  store: Store;
+  /** scheme://host[:port] clients use: issuer, discovery and nextLinks are built on it */
+  publicUrl: string;
+  clock?: Clock;
+  accessTokenLifetime?: { min: number; max: number };
+  refreshTokenLifetimeSeconds?: number;
+  strictDirectoryRead?: boolean;
+  /** a pino logger; none means silent */
+  logger?: FastifyBaseLogger;
+  https?: { cert: string; key: string } | null;
+}
+
+export interface Services {
+  ctx: DirectoryContext;
+  keys: KeyStore;
+  tokens: TokenEndpoint;
+  logs: ActivityLogs;
+}
+
+const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const GRAPH_PATH = /^\/(v1\.0|beta)(\/|$)/i;
+
+/** Everything the HTTP surface needs, built once per process over one store. */
+export async function buildServices(cfg: AppConfig): Promise<Services> {
+  const clock = cfg.clock ?? systemClock;
+  const now = clock();
+  const secretPepper = await ensureServerSecret(cfg.store.db, 'secret-pepper', randomBytes(32).toString('base64url'), now);
+  const skipKey = await ensureServerSecret(cfg.store.db, 'skiptoken-key', randomBytes(32).toString('base64url'), now);
+  const ctx: DirectoryContext = { store: cfg.store, clock, secretPepper };
+  const keys = await KeyStore.open(cfg.store, now);
+  const tokenCfg: TokenConfig = {
+    publicUrl: cfg.publicUrl,
+    accessTokenLifetime: cfg.accessTokenLifetime ?? { min: 3600, max: 5400 },
+    refreshTokenLifetimeSeconds: cfg.refreshTokenLifetimeSeconds ?? 90 * 24 * 3600,
+  };
+  return {
+    ctx,
+    keys,
+    tokens: new TokenEndpoint(ctx, keys, tokenCfg),
+    logs: new ActivityLogs(ctx, new SkipTokens(skipKey), { strictDirectoryRead: cfg.strictDirectoryRead ?? false }),
+  };
+}
+
+const STATUS: Record<DirectoryError['kind'], number> = { badRequest: 400, forbidden: 403, notFound: 404, conflict: 400 };
+
+export async function buildApp(cfg: AppConfig): Promise<{ app: FastifyInstance; services: Services }> {
+  const publicUrl = cfg.publicUrl.replace(/\/+$/, '');
+  const services = await buildServices({ ...cfg, publicUrl });
+  const app = Fastify({
+    ...(cfg.logger ? { loggerInstance: cfg.logger } : { logger: false }),
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    rewriteUrl: (req) => rewriteKeySyntax(req.url ?? '/'),
+    ...(cfg.https ? { https: cfg.https } : {}),
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  } as FastifyServerOptions);
+
+  registerFormParser(app);
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('request-id', request.id);
+    reply.header('client-request-id', clientRequestId(request));
+    if (publicUrl.startsWith('https:')) reply.header('strict-transport-security', 'max-age=31536000');
+    if (GRAPH_PATH.test(request.url) && String(reply.getHeader('content-type') ?? '').startsWith('application/json')) {
+      reply.header('content-type', GRAPH_CONTENT_TYPE);
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const err = error as Error & { statusCode?: number; code?: string };
+    const graph = GRAPH_PATH.test(request.url);
+    if (err instanceof GraphError) return sendGraphError(request, reply, err.status, err.code, err.message, err.headers);
+    if (err instanceof DirectoryError) return sendGraphError(request, reply, STATUS[err.kind], err.code, err.message);
+    if (err instanceof ODataError) return sendGraphError(request, reply, 400, 'BadRequest', err.message);
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err }, 'unhandled error');
+    if (graph) {
+      const message = status === 500 ? 'An internal server error occurred.'
+        : status === 413 ? 'The request body is too large.'
+        : status === 415 ? 'The content type of the request is not supported.'
+        : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'Invalid JSON in the request body.'
+        : 'The request is malformed.';
+      return sendGraphError(request, reply, status, status === 500 ? 'InternalServerError' : 'BadRequest', message);
+    }
+    // identity endpoints: MSAL blocks an app for 60 s after a 500, so a transient failure is a 503 + Retry-After
+    const oauth = status === 500 ? E.serverError() : err instanceof OAuthError ? err : E.malformed();
+    const code = status === 500 ? 503 : status;
+    return reply.code(code).headers({ 'cache-control': 'no-store, no-cache', ...(code === 503 ? { 'retry-after': '1' } : {}) }).send(errorBody(oauth, request.id, clientRequestId(request), Date.now()));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (GRAPH_PATH.test(request.url)) return sendGraphError(request, reply, 404, 'ResourceNotFound', 'Resource not found.');
+    return reply.code(404).send({ error: 'not_found', error_description: 'The requested resource does not exist.' });
+  });
+
+  await app.register(identityRoutes, { ctx: services.ctx, keys: services.keys, tokens: services.tokens, publicUrl });
+  await app.register(graphRoutes, { ctx: services.ctx, keys: services.keys, logs: services.logs, publicUrl });
+  return { app, services };
+}

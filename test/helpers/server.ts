@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type Services } from '../../src/server/app.js';
+import { createTenant, type CreatedTenant, type CreateTenantInput } from '../../src/directory/tenants.js';
+import { createTestStore, type TestStore } from './store.js';
+
+export interface TestServer {
+  app: FastifyInstance;
+  services: Services;
+  baseUrl: string;
+  testStore: TestStore;
+  tenant(input?: Partial<CreateTenantInput>): Promise<CreatedTenant>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let tenantCounter = 0;
+
+/**
+ * The real server over HTTPS (certificate from the run's local CA) on a free port, with a fresh
+ * store. `listen: false` gives an in-process app for `inject` tests.
+ */
+export async function startServer(opts: { listen?: boolean; strictDirectoryRead?: boolean } = {}): Promise<TestServer> {
+  const listen = opts.listen ?? true;
+  const testStore = await createTestStore();
+  const port = listen ? await freePort() : 8443;
+  const baseUrl = `https://localhost:${port}`;
+  const tlsDir = process.env.TENANTRY_TEST_TLS_DIR;
+  const https = listen && tlsDir
+    ? { cert: readFileSync(join(tlsDir, 'server.pem'), 'utf8'), key: readFileSync(join(tlsDir, 'server-key.pem'), 'utf8') }
+    : null;
+  const { app, services } = await buildApp({ store: testStore.store, publicUrl: baseUrl, https, strictDirectoryRead: opts.strictDirectoryRead });
+  if (listen) await app.listen({ host: '127.0.0.1', port });
+  else await app.ready();
+  return {
+    app,
+    services,
+    baseUrl,
+    testStore,
+    tenant: (input = {}) =>
+      createTenant(services.ctx, {
+        domain: input.domain ?? `t${process.pid}x${++tenantCounter}${Date.now().toString(36)}.example.test`,
+        license: input.license ?? 'P1',
+        type: input.type ?? 'standard',
+        displayName: input.displayName,
+        adminPassword: input.adminPassword ?? 'Adm1n!Passw0rd',
+      }),
+    async close() {
+      await app.close();
+      await testStore.cleanup();
+    },
+  };
+}

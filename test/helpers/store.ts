@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStore, type Store } from '../../src/store/db.js';
+
+export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.TENANTRY_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+export const PG_URL = process.env.TENANTRY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestStore {
+  store: Store;
+  /** SQLite file path (for tests that read the raw file) */
+  path?: string;
+  /** PostgreSQL URL including ?schema=, for a second process on the same store */
+  url?: string;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, empty store on the engine under test: a temp SQLite file, or a new PostgreSQL schema. */
+export async function createTestStore(): Promise<TestStore> {
+  if (TEST_ENGINE === 'postgres') {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const url = `${PG_URL}?schema=${schema}`;
+    const store = await openStore({ databaseUrl: url });
+    return {
+      store,
+      url,
+      async cleanup() {
+        await store.close();
+        const c = new pg.Client({ connectionString: PG_URL });
+        await c.connect();
+        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await c.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tenantry-store-'));
+  const path = join(dir, 'tenantry.db');
+  const store = await openStore({ sqlitePath: path });
+  return {
+    store,
+    path,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
