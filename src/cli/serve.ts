@@ -17,6 +17,8 @@ interface ServeFlags extends StoreFlags {
   tlsKey?: string;
   demo: boolean;
   logLevel: string;
+  accessTokenLifetime: string;
+  strictDirectoryRead?: boolean;
 }
 
 export const DEMO_DOMAIN = 'demo.tenantry.test';
@@ -33,6 +35,8 @@ export function serveCommand(program: Command): void {
     .option('--http', 'serve plain HTTP (Microsoft clients require HTTPS; for use behind a TLS proxy)')
     .option('--tls-cert <file>', 'PEM certificate instead of the local CA')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--access-token-lifetime <minutes>', 'access-token lifetime in minutes, MIN or MIN-MAX', '60-90')
+    .option('--strict-directory-read', 'also require Directory.Read.All for sign-ins')
     .option('--no-demo', 'do not create the demo tenant on first start')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.TENANTRY_LOG_LEVEL ?? 'info')
     .action(async (flags: ServeFlags) => serve(flags));
@@ -42,6 +46,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port '${flags.port}'`);
   if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
+  const m = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(flags.accessTokenLifetime);
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2] ?? m?.[1]);
+  if (!m || min < 5 || max < min || max > 1440) throw new UsageError(`invalid --access-token-lifetime '${flags.accessTokenLifetime}' (minutes, 5 to 1440, MIN or MIN-MAX)`);
   const scheme = flags.http ? 'http' : 'https';
   const publicUrl = (flags.publicUrl ?? `${scheme}://localhost:${port}`).replace(/\/+$/, '');
   try {
@@ -65,7 +73,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     }
   }
   const store = await openConfiguredStore(flags);
-  const { app, services } = await buildApp({ store, publicUrl, https, logger });
+  const { app, services } = await buildApp({
+    store, publicUrl, https, logger,
+    accessTokenLifetime: { min: min * 60, max: max * 60 },
+    strictDirectoryRead: flags.strictDirectoryRead ?? false,
+  });
 
   if (flags.demo && (await listTenants(store.db)).length === 0) {
     const demo = await createTenant(services.ctx, { domain: DEMO_DOMAIN, displayName: 'Tenantry Demo', license: 'P1', type: 'standard' }, 'tenantry serve');
