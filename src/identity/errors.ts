@@ -10,6 +10,8 @@ export class OAuthError extends Error {
     readonly description: string,
     /** internal reason for the sign-in log when it differs from what the client is told */
     readonly logReason?: { code: number; reason: string },
+    /** seconds, for 429 answers */
+    readonly retryAfter?: number,
   ) {
     super(`AADSTS${code}: ${description}`);
   }
@@ -56,7 +58,10 @@ export const E = {
   malformed: (detail?: string) => new OAuthError(400, 'invalid_request', 9002313, `Invalid request. Request is malformed or invalid.${detail ? ` ${detail}` : ''}`),
   unauthorizedClientForGrant: (appId: string) =>
     new OAuthError(400, 'unauthorized_client', 700016, `The application '${appId}' is not allowed to use this grant type.`),
-  throttled: () => new OAuthError(429, 'temporarily_unavailable', 50196, 'The server terminated an operation because it encountered a client request loop. Please wait and retry.'),
+  throttled: (retryAfter: number) =>
+    new OAuthError(429, 'temporarily_unavailable', 50196, `The server terminated an operation because it encountered too many failed requests from this client. Retry after ${retryAfter} seconds.`, undefined, retryAfter),
+  accountLocked: () =>
+    ({ code: 50053, reason: 'The account is locked because the user tried to sign in too many times with an incorrect user ID or password.' }),
   serverError: () => new OAuthError(503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.'),
 };
 

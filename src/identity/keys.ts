@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { Store } from '../store/db.js';
 import * as keysRepo from '../store/repositories/keys.js';
 import { createSigningKey } from './certificate.js';
@@ -74,7 +74,7 @@ export class KeyStore {
   jwks(issuer?: string): { keys: Jwk[] } {
     return {
       keys: this.keys.map((k) => {
-        const jwk = createPublicKey(k.publicKey).export({ format: 'jwk' }) as { n: string; e: string };
+        const jwk = k.publicKey.export({ format: 'jwk' }) as { n: string; e: string };
         return { kty: 'RSA', use: 'sig', kid: k.kid, x5t: k.kid, n: jwk.n, e: jwk.e, x5c: [k.x5c], ...(issuer ? { issuer } : {}) };
       }),
     };

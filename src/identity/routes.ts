@@ -69,6 +69,6 @@ export async function identityRoutes(app: FastifyInstance, opts: IdentityRoutesO
 
   app.get('/:tenant/oauth2/v2.0/token', async (req, reply) => {
     const err = E.malformed('The token endpoint accepts POST only.');
-    return reply.code(405).header('allow', 'POST').send(errorBody(err, req.id, req.id, ctx.clock()));
+    return reply.code(405).headers({ allow: 'POST', 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }).send(errorBody(err, req.id, req.id, ctx.clock()));
   });
 }

@@ -14,6 +14,7 @@ import { resolveTenant, type TenantInfo } from '../directory/tenants.js';
 import { E, OAuthError, errorBody } from './errors.js';
 import type { KeyStore } from './keys.js';
 import { recordSignIn, type SignInEvent } from './signIns.js';
+import { DEFAULT_THROTTLE, FailureLimiter, type ThrottleConfig } from './throttle.js';
 import { clientInfo, lifetime, newUti, pairwiseSubject, signAccessToken, signIdToken, type TokenConfig } from './tokens.js';
 
 export interface TokenRequest {
@@ -55,14 +56,21 @@ interface Outcome {
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const GRANTS = new Set(['client_credentials', 'password', 'refresh_token']);
 const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+/** client-authentication failures that count towards throttling */
+const CLIENT_AUTH_FAILURES = new Set([7000215, 7000222, 7000218, 700016, 700025]);
 
 /** The /oauth2/v2.0/token endpoint: grants, client authentication, consent, and a sign-in record for every outcome. */
 export class TokenEndpoint {
+  private readonly limiter: FailureLimiter;
+
   constructor(
     private readonly ctx: DirectoryContext,
     private readonly keys: KeyStore,
     private readonly cfg: TokenConfig,
-  ) {}
+    private readonly throttle: ThrottleConfig = DEFAULT_THROTTLE,
+  ) {
+    this.limiter = new FailureLimiter(ctx.clock);
+  }
 
   async handle(req: TokenRequest): Promise<TokenResponse> {
     const started = this.ctx.clock();
@@ -70,7 +78,10 @@ export class TokenEndpoint {
     let tenant: TenantInfo | undefined;
     // what is known about the attempt so far, for the failure record
     const partial: Partial<Outcome['event']> = {};
+    const ipKey = `ip:${req.ipAddress ?? ''}`;
     try {
+      const ipWait = this.limiter.retryAfter(ipKey, this.throttle.perIp);
+      if (ipWait > 0) throw E.throttled(ipWait);
       for (const [k] of req.params) {
         if (req.params.getAll(k).length > 1) throw E.malformed(`Duplicate parameter '${k}'.`);
       }
@@ -106,8 +117,13 @@ export class TokenEndpoint {
       return { status: 200, body: outcome.body, headers: { ...NO_STORE, 'client-request-id': correlationId } };
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;
+      if (CLIENT_AUTH_FAILURES.has(err.code)) {
+        this.limiter.fail(ipKey, this.throttle.perIp);
+        if (tenant && partial.app) this.limiter.fail(`client:${tenant.id}:${partial.app.appId}`, this.throttle.perClient);
+      }
       if (tenant) await this.recordFailure(tenant, err, partial, req, correlationId, started);
       const headers: Record<string, string> = { ...NO_STORE, 'client-request-id': correlationId };
+      if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
       if (err.status === 401 && req.authorization?.toLowerCase().startsWith('basic')) headers['www-authenticate'] = 'Basic realm="token"';
       return { status: err.status, body: errorBody(err, req.requestId, correlationId, this.ctx.clock()), headers };
     }
@@ -157,6 +173,8 @@ export class TokenEndpoint {
     if (!clientId) throw E.missingParameter('client_id');
     const normalizedId = clientId.toLowerCase();
     partial.app = { appId: normalizedId.slice(0, 36), displayName: null, servicePrincipalId: null };
+    const clientWait = this.limiter.retryAfter(`client:${tenant.id}:${partial.app.appId}`, this.throttle.perClient);
+    if (clientWait > 0) throw E.throttled(clientWait);
 
     const sp = /^[0-9a-f-]{36}$/.test(normalizedId) ? await spRepo.findServicePrincipalByAppId(this.ctx.store.db, tenant.id, normalizedId) : undefined;
     const app = await findApplicationRow(this.ctx, tenant.id, normalizedId);
@@ -276,10 +294,20 @@ export class TokenEndpoint {
     if (password === undefined) throw E.missingParameter('password');
     partial.user = { id: null, userPrincipalName: username.slice(0, 320), displayName: null };
     const user = await usersRepo.findUserByUpn(this.ctx.store.db, tenant.id, username);
+    const userKey = `user:${tenant.id}:${username.toLowerCase()}`;
+    const locked = this.limiter.retryAfter(userKey, this.throttle.perUser) > 0;
+    // the hash is checked even when the user is unknown or locked, so timing tells nothing
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+    // a locked account answers like a wrong password; the log has the real reason
+    if (locked) throw E.badCredentials(E.accountLocked());
+    if (!user || !ok) {
+      this.limiter.fail(userKey, this.throttle.perUser);
+      this.limiter.fail(`ip:${req.ipAddress ?? ''}`, this.throttle.perIp);
+    }
     if (!user) throw E.badCredentials({ code: 50034, reason: 'The user account does not exist in the tenant directory.' });
     partial.user = { id: user.id, userPrincipalName: user.user_principal_name, displayName: user.display_name };
     if (!ok) throw E.badCredentials();
+    this.limiter.reset(userKey);
     if (user.account_enabled !== 1) throw E.disabledAccount();
     const scope = param(req.params, 'scope') ?? 'openid profile';
     return this.userTokens(tenant, client, user, scope, req, 'interactiveUser', randomUUID(), partial);
@@ -349,6 +377,9 @@ export class TokenEndpoint {
     if (row.expires_at <= now) throw E.expiredRefreshToken();
     if (!user) throw E.revokedRefreshToken();
     if (user.account_enabled !== 1) throw E.disabledAccount();
+    if (this.limiter.retryAfter(`user:${tenant.id}:${user.user_principal_name}`, this.throttle.perUser) > 0) {
+      throw new OAuthError(400, 'invalid_grant', 50053, 'Account is locked because user tried to sign in too many times with an incorrect user ID or password.', E.accountLocked());
+    }
     const scope = param(req.params, 'scope') ?? row.scope;
     const scopeWithOffline = scope.split(/\s+/).includes('offline_access') ? scope : `${scope} offline_access`;
     return this.userTokens(tenant, client, user, scopeWithOffline, req, 'nonInteractiveUser', row.family_id, partial, async (ex) => {

@@ -10,6 +10,7 @@ import { KeyStore } from '../identity/keys.js';
 import { identityRoutes } from '../identity/routes.js';
 import { TokenEndpoint } from '../identity/tokenEndpoint.js';
 import type { TokenConfig } from '../identity/tokens.js';
+import type { ThrottleConfig } from '../identity/throttle.js';
 import { systemClock, type Clock } from '../lib/time.js';
 import { ActivityLogs } from '../reporting/logs.js';
 import { SkipTokens } from '../reporting/skiptoken.js';
@@ -25,6 +26,8 @@ export interface AppConfig {
   accessTokenLifetime?: { min: number; max: number };
   refreshTokenLifetimeSeconds?: number;
   strictDirectoryRead?: boolean;
+  /** failure throttling of the token endpoint (defaults: DEFAULT_THROTTLE) */
+  throttle?: ThrottleConfig;
   /** a pino logger; none means silent */
   logger?: FastifyBaseLogger;
   https?: { cert: string; key: string } | null;
@@ -56,7 +59,7 @@ export async function buildServices(cfg: AppConfig): Promise<Services> {
   return {
     ctx,
     keys,
-    tokens: new TokenEndpoint(ctx, keys, tokenCfg),
+    tokens: new TokenEndpoint(ctx, keys, tokenCfg, cfg.throttle),
     logs: new ActivityLogs(ctx, new SkipTokens(skipKey), { strictDirectoryRead: cfg.strictDirectoryRead ?? false }),
   };
 }

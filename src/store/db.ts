@@ -31,6 +31,7 @@ const migrations = { '001_initial': m001 };
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let engine: Engine;
+  let migrationTableSchema: string | undefined;
   if (options.databaseUrl) {
     engine = 'postgres';
     const url = new URL(options.databaseUrl);
@@ -40,6 +41,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       throw new Error(`invalid PostgreSQL schema name '${schema}'`);
     }
     if (schema) {
+      migrationTableSchema = schema;
       const admin = new pg.Client({ connectionString: url.toString() });
       await admin.connect();
       try {
@@ -71,6 +73,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'tenantry_migrations',
     migrationLockTableName: 'tenantry_migrations_lock',
+    // Kysely looks for its tables in every schema unless told which: another schema's copy must not count
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   const { error } = await migrator.migrateToLatest();
   if (error) {

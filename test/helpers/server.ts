@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type Services } from '../../src/server/app.js';
 import { createTenant, type CreatedTenant, type CreateTenantInput } from '../../src/directory/tenants.js';
 import { createTestStore, type TestStore } from './store.js';
+import type { ThrottleConfig } from '../../src/identity/throttle.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -33,7 +34,14 @@ let tenantCounter = 0;
  * The real server over HTTPS (certificate from the run's local CA) on a free port, with a fresh
  * store. `listen: false` gives an in-process app for `inject` tests.
  */
-export async function startServer(opts: { listen?: boolean; strictDirectoryRead?: boolean } = {}): Promise<TestServer> {
+/** Generous failure limits so test files that try many bad credentials do not trip each other. */
+export const LENIENT_THROTTLE: ThrottleConfig = {
+  perClient: { max: 100_000, windowMs: 60_000 },
+  perIp: { max: 100_000, windowMs: 60_000 },
+  perUser: { max: 100_000, windowMs: 60_000 },
+};
+
+export async function startServer(opts: { listen?: boolean; strictDirectoryRead?: boolean; throttle?: ThrottleConfig } = {}): Promise<TestServer> {
   const listen = opts.listen ?? true;
   const testStore = await createTestStore();
   const port = listen ? await freePort() : 8443;
@@ -42,7 +50,9 @@ export async function startServer(opts: { listen?: boolean; strictDirectoryRead?
   const https = listen && tlsDir
     ? { cert: readFileSync(join(tlsDir, 'server.pem'), 'utf8'), key: readFileSync(join(tlsDir, 'server-key.pem'), 'utf8') }
     : null;
-  const { app, services } = await buildApp({ store: testStore.store, publicUrl: baseUrl, https, strictDirectoryRead: opts.strictDirectoryRead });
+  const { app, services } = await buildApp({
+    store: testStore.store, publicUrl: baseUrl, https, strictDirectoryRead: opts.strictDirectoryRead, throttle: opts.throttle ?? LENIENT_THROTTLE,
+  });
   if (listen) await app.listen({ host: '127.0.0.1', port });
   else await app.ready();
   return {

@@ -1,0 +1,642 @@
+// bench/token: client_credentials tokens/s and latency at the token endpoint, Tenantry against
+// oidc-provider (JWT/RS256 access tokens) in the same run, plus proof that Tenantry recorded a
+// servicePrincipal sign-in for every token it issued.
+//
+//   npm run build && npm run bench:token
+//
+// Environment:
+//   BENCH_DURATION=15        seconds of measurement per server
+//   BENCH_WARMUP=3           seconds of warm-up per server (not measured, but verified)
+//   BENCH_CONNECTIONS=50     concurrent connections (the issue's figure is 50)
+//   BENCH_HTTP=1             plain HTTP for both servers (default: HTTPS for both, Tenantry's local CA)
+//   BENCH_DATABASE_URL=postgres://…   Tenantry on PostgreSQL (default: SQLite in a fresh temp dir)
+//   BENCH_TENANTRY_LOG_LEVEL=info     Tenantry's --log-level (default: its own default, info)
+//   BENCH_ONLY=tenantry|oidc-provider run one side only (no ratio)
+//   BENCH_PROFILE=1          node --cpu-prof on the server children; prints the top costs
+//   BENCH_TMPDIR=/path       where the temp data dir goes (default: os.tmpdir()); must be a real disk
+//                            for the fsync cost to count
+//   BENCH_KEEP=1             keep the temp data dir (logs, database) for inspection
+//
+// Only 127.0.0.1 is targeted. Every phase has a deadline and a watchdog ends the whole run.
+import { spawn, execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, closeSync, statSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { summarizeProfile, formatSummary } from './profile-summary.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const HOST = '127.0.0.1';
+const AZURE_CLI = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+const ADMIN_PASSWORD = 'Adm1n!Passw0rd';
+
+const env = process.env;
+const num = (name, dflt) => {
+  const v = env[name] === undefined || env[name] === '' ? dflt : Number(env[name]);
+  if (!Number.isFinite(v) || v <= 0) fatal(`${name} must be a positive number, got '${env[name]}'`);
+  return v;
+};
+const CFG = {
+  duration: num('BENCH_DURATION', 15),
+  warmup: num('BENCH_WARMUP', 3),
+  connections: num('BENCH_CONNECTIONS', 50),
+  scheme: env.BENCH_HTTP === '1' ? 'http' : 'https',
+  databaseUrl: env.BENCH_DATABASE_URL || undefined,
+  logLevel: env.BENCH_TENANTRY_LOG_LEVEL || undefined,
+  only: env.BENCH_ONLY || undefined,
+  profile: env.BENCH_PROFILE === '1',
+  keep: env.BENCH_KEEP === '1',
+  tmpParent: env.BENCH_TMPDIR || os.tmpdir(),
+};
+if (CFG.only && !['tenantry', 'oidc-provider'].includes(CFG.only)) fatal(`BENCH_ONLY must be tenantry or oidc-provider, got '${CFG.only}'`);
+if (CFG.databaseUrl && !/^postgres(ql)?:\/\//.test(CFG.databaseUrl)) fatal('BENCH_DATABASE_URL must be a postgres:// URL');
+const runTenantry = CFG.only !== 'oidc-provider';
+const runOidc = CFG.only !== 'tenantry';
+
+// ---------------------------------------------------------------- lifecycle and safety net
+
+const children = new Set();
+let tmp;
+function cleanup() {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      try { c.kill('SIGKILL'); } catch { /* already gone */ }
+    }
+  }
+  children.clear();
+  if (tmp && !CFG.keep) rmSync(tmp, { recursive: true, force: true });
+}
+function fatal(msg) {
+  console.error(`\nbench/token: FAILED: ${msg}`);
+  cleanup();
+  process.exit(1);
+}
+process.on('SIGINT', () => fatal('interrupted'));
+process.on('SIGTERM', () => fatal('terminated'));
+process.on('uncaughtException', (err) => fatal(err.stack ?? String(err)));
+process.on('unhandledRejection', (err) => fatal(err?.stack ?? String(err)));
+// The whole run is bounded: two warm-ups, two measurements, setup, verification, shutdown.
+const budgetMs = (2 * (CFG.warmup + CFG.duration) + 240) * 1000;
+const watchdog = setTimeout(() => fatal(`watchdog: the run exceeded ${budgetMs / 1000} s`), budgetMs);
+
+function withTimeout(promise, ms, what) {
+  let t;
+  return Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: timed out after ${ms} ms`)), ms); })])
+    .finally(() => clearTimeout(t));
+}
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, HOST, () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function startChild(name, args, logFile, extraEnv = {}) {
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', out, out], env: { ...env, ...extraEnv } });
+  closeSync(out);
+  children.add(child);
+  child.exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  child.once('exit', (code, signal) => {
+    if (!child.expectedExit) fatal(`${name} exited unexpectedly (code ${code}, signal ${signal}); log: ${logFile}\n${tail(logFile)}`);
+  });
+  return child;
+}
+
+async function stopChild(child, ms = 20000) {
+  child.expectedExit = true;
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode, clean: child.exitCode === 0 };
+  child.kill('SIGTERM');
+  const r = await Promise.race([child.exited, new Promise((res) => setTimeout(() => res(null), ms))]);
+  children.delete(child);
+  if (r) return { ...r, clean: r.code === 0 };
+  child.kill('SIGKILL');
+  const k = await child.exited;
+  return { ...k, clean: false };
+}
+
+function tail(file, lines = 30) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function execCli(args, ms = 60000) {
+  return new Promise((res, rej) => {
+    execFile(process.execPath, [join(ROOT, 'bin', 'tenantry.js'), ...args], { cwd: ROOT, timeout: ms, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) rej(new Error(`tenantry ${args[0]} ${args[1]}: ${err.message}\n${stderr}`));
+      else res(stdout);
+    });
+  });
+}
+
+// ---------------------------------------------------------------- a small HTTP(S) client that trusts the CA
+
+/** One request to 127.0.0.1 (absolute URLs from the server, e.g. nextLink, are re-targeted there). */
+function call(base, method, pathOrUrl, { headers = {}, json, form, ca, timeoutMs = 30000 } = {}) {
+  const u = new URL(pathOrUrl, base);
+  const b = new URL(base);
+  u.protocol = b.protocol;
+  u.host = b.host; // always 127.0.0.1:port
+  let body;
+  const h = { accept: 'application/json', ...headers };
+  if (json !== undefined) {
+    body = JSON.stringify(json);
+    h['content-type'] = 'application/json';
+  } else if (form !== undefined) {
+    body = new URLSearchParams(form).toString();
+    h['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  const mod = u.protocol === 'https:' ? https : http;
+  return new Promise((res, rej) => {
+    const req = mod.request(u, { method, headers: h, ...(u.protocol === 'https:' ? { ca, agent: false } : { agent: false }), timeout: timeoutMs }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed;
+        try { parsed = text ? JSON.parse(text) : {}; } catch { parsed = { raw: text }; }
+        res({ status: r.statusCode, headers: r.headers, body: parsed, tls: r.socket.authorized });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${u.pathname}: timed out after ${timeoutMs} ms`)));
+    req.on('error', rej);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+async function waitReady(base, path, ca, ms, child) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const r = await call(base, 'GET', path, { ca, timeoutMs: 2000 });
+      if (r.status === 200) return;
+      last = `HTTP ${r.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${base}${path} not ready after ${ms} ms (${last})`);
+}
+
+// ---------------------------------------------------------------- the load
+
+/**
+ * Tracks every request by a unique client-request-id: Tenantry uses it as the sign-in's
+ * correlationId and echoes it in the response, so records can be matched to responses one by one.
+ */
+function newTracker() {
+  return { sent: new Set(), received200: new Set(), statuses: {}, badBody: 0, samples: [] };
+}
+
+function hooks(tracker, baseHeaders) {
+  return {
+    setupRequest(req) {
+      const id = randomUUID();
+      tracker.sent.add(id);
+      req.headers = { ...baseHeaders, 'client-request-id': id };
+      return req;
+    },
+    onResponse(status, body, _ctx, headers) {
+      tracker.statuses[status] = (tracker.statuses[status] ?? 0) + 1;
+      if (status === 200) {
+        if (!body.includes('"access_token"')) tracker.badBody++;
+        const id = headers['client-request-id'] ?? headers['Client-Request-Id'];
+        if (id) tracker.received200.add(Array.isArray(id) ? id[0] : id);
+      } else if (tracker.samples.length < 5) {
+        tracker.samples.push({ status, body: String(body).slice(0, 500) });
+      }
+    },
+  };
+}
+
+/** Every TLS connection autocannon opens is checked against the CA (autocannon itself forces rejectUnauthorized:false). */
+function tlsCheckingSetupClient(tlsStats) {
+  return (client) => {
+    const connect = client._connect;
+    client._connect = function patchedConnect() {
+      connect.call(this);
+      const conn = this.conn;
+      conn.once('secureConnect', () => {
+        if (conn.authorized) tlsStats.verified++;
+        else {
+          tlsStats.unverified++;
+          tlsStats.lastError = String(conn.authorizationError);
+        }
+      });
+    };
+  };
+}
+
+async function cannon(label, { base, path, body, ca, seconds, tracker, tlsStats }) {
+  const baseHeaders = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'user-agent': 'tenantry-bench/1.0 (autocannon)' };
+  const opts = {
+    url: base,
+    connections: CFG.connections,
+    pipelining: 1,
+    duration: seconds,
+    timeout: 10,
+    requests: [{ method: 'POST', path, body, ...hooks(tracker, baseHeaders) }],
+  };
+  if (ca) {
+    opts.tlsOptions = { ca };
+    opts.setupClient = tlsCheckingSetupClient(tlsStats);
+  }
+  const result = await withTimeout(new Promise((res, rej) => {
+    autocannon(opts, (err, r) => (err ? rej(err) : res(r)));
+  }), (seconds + 30) * 1000, `autocannon ${label}`);
+  const ok2xx = result['2xx'];
+  const secs = result.duration; // actual run time, seconds
+  const summary = {
+    label,
+    seconds: secs,
+    connections: CFG.connections,
+    responses2xx: ok2xx,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    mismatches: result.mismatches,
+    tokensPerSec: ok2xx / secs,
+    requestsPerSecMeanOfSamples: result.requests.average,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, mean: result.latency.average, max: result.latency.max },
+    statusCodes: result.statusCodeStats,
+  };
+  const problems = [];
+  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx responses ${JSON.stringify(result.statusCodeStats)}; samples: ${JSON.stringify(tracker.samples)}`);
+  if (result.errors > 0) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
+  if (ok2xx === 0) problems.push('no 2xx response at all');
+  summary.problems = problems;
+  return summary;
+}
+
+function printRun(s) {
+  console.log(
+    `  ${s.label.padEnd(28)} ${String(Math.round(s.tokensPerSec)).padStart(6)} tokens/s   p50 ${fmtMs(s.latencyMs.p50)}   p99 ${fmtMs(s.latencyMs.p99)}   ` +
+    `(${s.responses2xx} × 200 in ${s.seconds.toFixed(1)} s, non-2xx ${s.non2xx}, errors ${s.errors})`,
+  );
+  for (const p of s.problems) console.error(`  !! ${s.label}: ${p}`);
+}
+const fmtMs = (v) => `${Number(v).toFixed(v < 10 ? 2 : 1)} ms`;
+
+// ---------------------------------------------------------------- Tenantry
+
+async function setupTenantry(state) {
+  const port = await freePort();
+  const base = `${CFG.scheme}://${HOST}:${port}`;
+  const storeArgs = CFG.databaseUrl ? ['--database', CFG.databaseUrl] : [];
+  const domain = `bench-${randomBytes(4).toString('hex')}.example`;
+  const created = JSON.parse(await execCli(['tenant', 'create', '--domain', domain, '--license', 'P1', '--admin-password', ADMIN_PASSWORD, '--data', tmp, '--json', ...storeArgs]));
+  const tenantId = created.tenantId;
+  const upn = created.admin.userPrincipalName;
+
+  const nodeArgs = CFG.profile ? ['--cpu-prof', `--cpu-prof-dir=${state.profileDir}`, '--cpu-prof-name=tenantry.cpuprofile'] : [];
+  const serveArgs = [join(ROOT, 'bin', 'tenantry.js'), 'serve', '--data', tmp, '--host', HOST, '--port', String(port), '--no-demo', ...storeArgs];
+  if (CFG.scheme === 'http') serveArgs.push('--http');
+  if (CFG.logLevel) serveArgs.push('--log-level', CFG.logLevel);
+  const logFile = join(tmp, 'tenantry.log');
+  const child = startChild('tenantry serve', [...nodeArgs, ...serveArgs], logFile);
+  let ca;
+  if (CFG.scheme === 'https') {
+    const caPath = join(tmp, 'tls', 'ca.pem');
+    const deadline = Date.now() + 30000;
+    while (!existsSync(caPath) || !existsSync(join(tmp, 'tls', 'server-key.pem'))) {
+      if (Date.now() > deadline) throw new Error(`no ${caPath} after 30 s; log:\n${tail(logFile)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    ca = readFileSync(caPath, 'utf8');
+  }
+  await waitReady(base, `/${tenantId}/v2.0/.well-known/openid-configuration`, ca, 30000, child);
+
+  // The administrator's token through the Azure CLI client (ROPC), as `az login -u -p` gets one.
+  const tok = await call(base, 'POST', `/${tenantId}/oauth2/v2.0/token`, {
+    ca, form: { grant_type: 'password', client_id: AZURE_CLI, username: upn, password: ADMIN_PASSWORD, scope: 'https://graph.microsoft.com/.default openid profile offline_access' },
+  });
+  if (tok.status !== 200) throw new Error(`admin token: ${tok.status} ${JSON.stringify(tok.body)}`);
+  if (CFG.scheme === 'https' && !tok.tls) throw new Error('the HTTPS connection to Tenantry did not verify against its CA');
+  const adminToken = tok.body.access_token;
+  const app = await registerApp(base, ca, adminToken, ['AuditLog.Read.All']);
+  return { child, port, base, ca, tenantId, upn, adminToken, app, logFile };
+}
+
+async function graph(base, ca, method, path, token, json) {
+  return call(base, method, path, { ca, json, headers: { authorization: `Bearer ${token}` } });
+}
+
+/** test/helpers/api.ts registerApp, over real HTTP: app, service principal, secret, admin consent. */
+async function registerApp(base, ca, adminToken, roles) {
+  const { GRAPH_PERMISSIONS, MICROSOFT_GRAPH_APP_ID } = await import('../../dist/directory/catalog.js');
+  const roleId = (v) => {
+    const p = GRAPH_PERMISSIONS.find((x) => x.value === v);
+    if (!p?.roleId) throw new Error(`no Graph app role ${v}`);
+    return p.roleId;
+  };
+  const app = await graph(base, ca, 'POST', '/v1.0/applications', adminToken, {
+    displayName: 'Token benchmark application', signInAudience: 'AzureADMyOrg', web: { redirectUris: ['https://localhost'] },
+    requiredResourceAccess: [{ resourceAppId: MICROSOFT_GRAPH_APP_ID, resourceAccess: roles.map((r) => ({ id: roleId(r), type: 'Role' })) }],
+  });
+  if (app.status !== 201) throw new Error(`create app: ${app.status} ${JSON.stringify(app.body)}`);
+  const sp = await graph(base, ca, 'POST', '/v1.0/servicePrincipals', adminToken, { appId: app.body.appId });
+  if (sp.status !== 201) throw new Error(`create sp: ${sp.status} ${JSON.stringify(sp.body)}`);
+  const pw = await graph(base, ca, 'POST', `/v1.0/applications/${app.body.id}/addPassword`, adminToken, { passwordCredential: { displayName: 'bench' } });
+  if (pw.status !== 200) throw new Error(`addPassword: ${pw.status} ${JSON.stringify(pw.body)}`);
+  const graphSp = await graph(base, ca, 'GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${MICROSOFT_GRAPH_APP_ID}'`)}`, adminToken);
+  const resourceId = graphSp.body.value?.[0]?.id;
+  if (!resourceId) throw new Error(`Microsoft Graph service principal not found: ${JSON.stringify(graphSp.body)}`);
+  for (const r of roles) {
+    const a = await graph(base, ca, 'POST', `/v1.0/servicePrincipals/${resourceId}/appRoleAssignedTo`, adminToken, { principalId: sp.body.id, resourceId, appRoleId: roleId(r) });
+    if (a.status !== 201) throw new Error(`consent ${r}: ${a.status} ${JSON.stringify(a.body)}`);
+  }
+  return { id: app.body.id, appId: app.body.appId, spId: sp.body.id, secret: pw.body.secretText };
+}
+
+/** One tracked token request outside autocannon, with full TLS verification and a JWT check. */
+async function sanityToken(name, { base, path, form, ca, jwksPath, tracker, expect }) {
+  const id = randomUUID();
+  tracker?.sent.add(id);
+  const r = await call(base, 'POST', path, { ca, form, headers: { 'client-request-id': id } });
+  if (r.status !== 200 || typeof r.body.access_token !== 'string') throw new Error(`${name} token: ${r.status} ${JSON.stringify(r.body)}`);
+  if (base.startsWith('https:') && !r.tls) throw new Error(`${name}: TLS did not verify against the CA`);
+  if (tracker && r.headers['client-request-id'] === id) tracker.received200.add(id);
+  else if (tracker) throw new Error(`${name}: client-request-id not echoed (${r.headers['client-request-id']})`);
+  const header = decodeProtectedHeader(r.body.access_token);
+  const jwks = await call(base, 'GET', jwksPath, { ca });
+  const { payload } = await jwtVerify(r.body.access_token, createLocalJWKSet(jwks.body), { algorithms: ['RS256'] });
+  expect?.(payload);
+  return { alg: header.alg, typ: header.typ, claims: Object.keys(payload).sort(), aud: payload.aud, bytes: r.body.access_token.length };
+}
+
+/** Every servicePrincipal sign-in of the app through Graph (beta, $top=1000, following nextLink). */
+async function signInsThroughGraph(t) {
+  const filter = `signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq '${t.app.appId}'`;
+  let next = `/beta/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=1000`;
+  const ids = [];
+  let failures = 0;
+  let pages = 0;
+  while (next) {
+    const r = await graph(t.base, t.ca, 'GET', next, t.adminToken);
+    if (r.status !== 200) throw new Error(`signIns page ${pages}: ${r.status} ${JSON.stringify(r.body)}`);
+    for (const s of r.body.value) {
+      ids.push(s.correlationId);
+      if (s.status?.errorCode !== 0) failures++;
+    }
+    pages++;
+    next = r.body['@odata.nextLink'];
+  }
+  return { ids, failures, pages };
+}
+
+async function signInsInSqlite(t) {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(tmp, 'tenantry.db'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare("select correlation_id as id, error_code as e from sign_ins where tenant_id = ? and app_id = ? and event_type = 'servicePrincipal'").all(t.tenantId, t.app.appId);
+    return { ids: rows.map((r) => r.id), failures: rows.filter((r) => r.e !== 0).length };
+  } finally {
+    db.close();
+  }
+}
+
+/** records must cover every 200 the client received; any extra must be a request cut off in flight. */
+function reconcile(source, { ids, failures }, tracker) {
+  const recorded = new Set(ids);
+  const duplicates = ids.length - recorded.size;
+  let missing = 0;
+  for (const id of tracker.received200) if (!recorded.has(id)) missing++;
+  let inFlight = 0;
+  let unknown = 0;
+  for (const id of recorded) {
+    if (tracker.received200.has(id)) continue;
+    if (tracker.sent.has(id)) inFlight++;
+    else unknown++;
+  }
+  const ok = missing === 0 && unknown === 0 && duplicates === 0 && failures === 0 && inFlight <= CFG.connections;
+  return {
+    source, records: ids.length, responses200Received: tracker.received200.size, requestsSent: tracker.sent.size,
+    missingRecords: missing, recordsForRequestsCutOffInFlight: inFlight, unknownRecords: unknown, duplicateRecords: duplicates, failureRecords: failures, ok,
+  };
+}
+
+function printReconcile(v) {
+  const verdict = v.ok ? 'OK' : 'MISMATCH';
+  console.log(
+    `  ${v.source.padEnd(24)} ${v.records} servicePrincipal sign-ins for ${v.responses200Received} × 200 received` +
+    (v.recordsForRequestsCutOffInFlight ? ` + ${v.recordsForRequestsCutOffInFlight} answered after autocannon hung up at the deadline` : '') +
+    `; missing ${v.missingRecords}, unknown ${v.unknownRecords}, duplicate ${v.duplicateRecords}, failed ${v.failureRecords} → ${verdict}`,
+  );
+}
+
+// ---------------------------------------------------------------- oidc-provider
+
+async function setupOidc(state, certFiles) {
+  const port = await freePort();
+  const base = `${CFG.scheme}://${HOST}:${port}`;
+  const clientId = 'bench-client';
+  const clientSecret = randomBytes(32).toString('base64url');
+  const nodeArgs = CFG.profile ? ['--cpu-prof', `--cpu-prof-dir=${state.profileDir}`, '--cpu-prof-name=oidc-provider.cpuprofile'] : [];
+  const args = [...nodeArgs, join(HERE, 'oidc-provider-server.js'), '--port', String(port), '--max-seconds', String(Math.ceil(budgetMs / 1000) + 60)];
+  if (certFiles) args.push('--cert', certFiles.cert, '--key', certFiles.key);
+  const logFile = join(tmp, 'oidc-provider.log');
+  const child = startChild('oidc-provider', args, logFile, { BENCH_OIDC_CLIENT_ID: clientId, BENCH_OIDC_CLIENT_SECRET: clientSecret });
+  await waitReady(base, '/.well-known/openid-configuration', certFiles?.ca, 30000, child);
+  return { child, port, base, ca: certFiles?.ca, clientId, clientSecret, logFile };
+}
+
+// ---------------------------------------------------------------- main
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    nproc: os.availableParallelism?.() ?? cpus.length,
+    memTotalGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    memFreeGiB: +(os.freemem() / 2 ** 30).toFixed(1),
+    loadavg: os.loadavg().map((x) => +x.toFixed(2)),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    dataDirFilesystem: filesystemOf(tmp),
+  };
+}
+
+function filesystemOf(dir) {
+  try {
+    const mounts = readFileSync('/proc/mounts', 'utf8').trim().split('\n').map((l) => l.split(' '));
+    let best = null;
+    for (const [dev, mnt, type] of mounts) {
+      if ((dir === mnt || dir.startsWith(mnt.endsWith('/') ? mnt : `${mnt}/`)) && (!best || mnt.length > best.mnt.length)) best = { dev, mnt, type };
+    }
+    return best ? `${best.type} (${best.dev} on ${best.mnt})` : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+    fatal('dist/ is missing: run `npm run build` first (this script builds nothing itself)');
+  }
+  const distAge = statSync(join(ROOT, 'dist', 'cli', 'main.js')).mtime;
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  mkdirSync(CFG.tmpParent, { recursive: true });
+  tmp = mkdtempSync(join(CFG.tmpParent, 'tenantry-bench-'));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, 'Z');
+  const state = { profileDir: join(RESULTS_DIR, `token-${stamp}-profiles`) };
+  if (CFG.profile) mkdirSync(state.profileDir, { recursive: true });
+
+  console.log(`bench/token: ${CFG.connections} connections, ${CFG.warmup} s warm-up + ${CFG.duration} s per server, ${CFG.scheme.toUpperCase()} for both, ` +
+    `Tenantry store ${CFG.databaseUrl ? 'PostgreSQL' : `SQLite on ${filesystemOf(tmp)}`}; dist/ built ${distAge.toISOString()}`);
+  const result = {
+    date: new Date().toISOString(),
+    command: `${Object.entries(env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${k === 'BENCH_DATABASE_URL' ? '<url>' : v}`).join(' ')} npm run bench:token`.trim(),
+    config: { ...CFG, databaseUrl: CFG.databaseUrl ? '<postgres>' : undefined, tmpParent: undefined, store: CFG.databaseUrl ? 'postgres' : 'sqlite' },
+    machine: machine(),
+    tenantry: null,
+    oidcProvider: null,
+    ratio: null,
+    verification: [],
+    ok: true,
+    problems: [],
+  };
+
+  // Tenantry first: its server also provides the local CA and certificate that oidc-provider reuses.
+  let t;
+  let certFiles;
+  if (runTenantry || CFG.scheme === 'https') {
+    t = await withTimeout(setupTenantry(state), 120000, 'Tenantry setup');
+    console.log(`  Tenantry     ${CFG.scheme}://localhost:${t.port}  tenant ${t.tenantId}, app ${t.app.appId} (AuditLog.Read.All consented, client secret)`);
+    if (CFG.scheme === 'https') certFiles = { ca: t.ca, cert: join(tmp, 'tls', 'server.pem'), key: join(tmp, 'tls', 'server-key.pem') };
+  }
+  let o;
+  if (runOidc) {
+    o = await withTimeout(setupOidc(state, certFiles), 60000, 'oidc-provider setup');
+    console.log(`  oidc-provider ${CFG.scheme}://localhost:${o.port}  client ${o.clientId} (client_secret_post), resource https://api.example → JWT RS256`);
+  }
+
+  const tlsStats = { verified: 0, unverified: 0 };
+  const tenantryTracker = newTracker();
+  if (runTenantry) {
+    const form = { grant_type: 'client_credentials', client_id: t.app.appId, client_secret: t.app.secret, scope: 'https://graph.microsoft.com/.default' };
+    const target = { base: t.base, path: `/${t.tenantId}/oauth2/v2.0/token`, body: new URLSearchParams(form).toString(), ca: t.ca, tracker: tenantryTracker, tlsStats };
+    result.tenantryToken = await sanityToken('Tenantry', {
+      base: t.base, path: target.path, form, ca: t.ca, jwksPath: `/${t.tenantId}/discovery/v2.0/keys`, tracker: tenantryTracker,
+      expect: (p) => { if (!p.roles?.includes('AuditLog.Read.All')) throw new Error(`Tenantry token lacks the AuditLog.Read.All role: ${JSON.stringify(p.roles)}`); },
+    });
+    console.log(`\nTenantry: warm-up ${CFG.warmup} s, then ${CFG.duration} s`);
+    const warm = await cannon('Tenantry warm-up', { ...target, seconds: CFG.warmup });
+    printRun(warm);
+    const run = await cannon('Tenantry', { ...target, seconds: CFG.duration });
+    printRun(run);
+    result.tenantry = { ...run, warmup: warm, token: result.tenantryToken };
+    for (const p of [...warm.problems, ...run.problems]) result.problems.push(`Tenantry: ${p}`);
+    if (tenantryTracker.badBody) result.problems.push(`Tenantry: ${tenantryTracker.badBody} 200 responses without access_token`);
+  }
+  if (runOidc) {
+    const form = { grant_type: 'client_credentials', client_id: o.clientId, client_secret: o.clientSecret, scope: 'api:read' };
+    const target = { base: o.base, path: '/token', body: new URLSearchParams(form).toString(), ca: o.ca, tracker: newTracker(), tlsStats };
+    result.oidcToken = await sanityToken('oidc-provider', {
+      base: o.base, path: '/token', form, ca: o.ca, jwksPath: '/jwks',
+      expect: (p) => { if (p.aud !== 'https://api.example' || p.scope !== 'api:read') throw new Error(`oidc-provider token: unexpected aud/scope ${p.aud} ${p.scope}`); },
+    });
+    console.log(`\noidc-provider: warm-up ${CFG.warmup} s, then ${CFG.duration} s`);
+    const warm = await cannon('oidc-provider warm-up', { ...target, seconds: CFG.warmup });
+    printRun(warm);
+    const run = await cannon('oidc-provider', { ...target, seconds: CFG.duration });
+    printRun(run);
+    result.oidcProvider = { ...run, warmup: warm, token: result.oidcToken };
+    for (const p of [...warm.problems, ...run.problems]) result.problems.push(`oidc-provider: ${p}`);
+    if (target.tracker.badBody) result.problems.push(`oidc-provider: ${target.tracker.badBody} 200 responses without access_token`);
+  }
+  if (CFG.scheme === 'https') {
+    result.tls = { ...tlsStats, note: 'autocannon forces rejectUnauthorized:false; every connection was checked against the CA instead' };
+    if (tlsStats.unverified > 0) result.problems.push(`${tlsStats.unverified} load connections did not verify against the CA: ${tlsStats.lastError}`);
+  }
+  if (o) await stopChild(o.child);
+
+  // Every sign-in durably recorded: compare the store with what the client saw, request by request.
+  if (runTenantry) {
+    console.log('\nTenantry sign-in records (matched by correlationId = client-request-id):');
+    const skipGraph = CFG.profile && !CFG.databaseUrl; // keep Graph reads out of the CPU profile; SQLite is counted below
+    if (!skipGraph) {
+      await new Promise((r) => setTimeout(r, 500)); // requests cut off at the deadline finish server-side
+      const g = await withTimeout(signInsThroughGraph(t), 120000, 'reading sign-ins through Graph');
+      const v = reconcile(`Graph beta (${g.pages} pages)`, g, tenantryTracker);
+      printReconcile(v);
+      result.verification.push(v);
+    }
+    const stopped = await stopChild(t.child);
+    if (!stopped.clean) result.problems.push(`Tenantry did not stop cleanly: ${JSON.stringify(stopped)}`);
+    if (!CFG.databaseUrl) {
+      const s = await signInsInSqlite(t);
+      const v = reconcile('SQLite file after stop', s, tenantryTracker);
+      printReconcile(v);
+      result.verification.push(v);
+    }
+    for (const v of result.verification) if (!v.ok) result.problems.push(`sign-in records do not match responses (${v.source}): ${JSON.stringify(v)}`);
+  } else if (t) {
+    await stopChild(t.child);
+  }
+
+  if (result.tenantry && result.oidcProvider) result.ratio = +(result.tenantry.tokensPerSec / result.oidcProvider.tokensPerSec).toFixed(3);
+
+  if (CFG.profile) {
+    result.profiles = {};
+    await new Promise((r) => setTimeout(r, 300));
+    for (const f of readdirSync(state.profileDir).filter((x) => x.endsWith('.cpuprofile'))) {
+      const summary = summarizeProfile(JSON.parse(readFileSync(join(state.profileDir, f), 'utf8')));
+      const n = f.startsWith('tenantry') ? (result.tenantry?.responses2xx ?? 0) + (result.tenantry?.warmup.responses2xx ?? 0) : (result.oidcProvider?.responses2xx ?? 0) + (result.oidcProvider?.warmup.responses2xx ?? 0);
+      console.log(`\nCPU profile ${join(state.profileDir, f)}:`);
+      console.log(formatSummary(summary, n));
+      result.profiles[f] = { file: join(state.profileDir, f), tokens: n, ...summary };
+    }
+  }
+
+  result.ok = result.problems.length === 0;
+  const date = result.date.slice(0, 10);
+  const md = `| ${date} | ${CFG.scheme.toUpperCase()} | ${CFG.databaseUrl ? 'PostgreSQL' : 'SQLite'} | ${CFG.connections} | ${CFG.duration} s | ` +
+    `${cell(result.tenantry, 'tokensPerSec')} | ${cell(result.tenantry, 'p50')} | ${cell(result.tenantry, 'p99')} | ` +
+    `${cell(result.oidcProvider, 'tokensPerSec')} | ${cell(result.oidcProvider, 'p50')} | ${cell(result.oidcProvider, 'p99')} | ` +
+    `${result.ratio === null ? '–' : `${result.ratio.toFixed(2)}×`} | ${result.verification.length ? (result.verification.every((v) => v.ok) ? 'yes' : 'NO') : '–'} |`;
+  result.markdownRow = md;
+  const file = join(RESULTS_DIR, `token-${stamp}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+
+  console.log('\n| date | scheme | Tenantry store | connections | duration | Tenantry tokens/s | p50 | p99 | oidc-provider tokens/s | p50 | p99 | ratio | every sign-in recorded |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(md);
+  if (result.ratio !== null) console.log(`\nratio Tenantry / oidc-provider = ${result.ratio.toFixed(2)}×  (target ≥ 1.0×, goal 1.5×)`);
+  console.log(`result: ${file}`);
+  if (CFG.keep) console.log(`data dir kept: ${tmp}`);
+
+  clearTimeout(watchdog);
+  cleanup();
+  if (!result.ok) {
+    console.error(`\nbench/token: FAILED:\n  - ${result.problems.join('\n  - ')}`);
+    process.exit(1);
+  }
+}
+
+function cell(r, what) {
+  if (!r) return '–';
+  if (what === 'tokensPerSec') return String(Math.round(r.tokensPerSec));
+  return `${r.latencyMs[what]} ms`;
+}
+
+main();

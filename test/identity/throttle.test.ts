@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { AZURE_CLI, registerApp, tokenRequest, userToken, type RegisteredApp } from '../helpers/api.js';
+import type { CreatedTenant } from '../../src/directory/tenants.js';
+
+const LIMITS = {
+  perClient: { max: 3, windowMs: 60_000 },
+  perIp: { max: 1000, windowMs: 60_000 },
+  perUser: { max: 3, windowMs: 60_000 },
+};
+
+describe('token endpoint throttling and lockout', () => {
+  let s: TestServer;
+  let t: CreatedTenant;
+  let app: RegisteredApp;
+
+  beforeAll(async () => {
+    s = await startServer({ listen: false, throttle: LIMITS });
+    t = await s.tenant();
+    app = await registerApp(s, await userToken(s, t.tenantId, t.admin.userPrincipalName, t.admin.password), ['AuditLog.Read.All']);
+  });
+  afterAll(async () => { await s.close(); });
+
+  const cc = (secret: string) => tokenRequest(s, t.tenantId, {
+    grant_type: 'client_credentials', client_id: app.appId, client_secret: secret, scope: 'https://graph.microsoft.com/.default',
+  });
+
+  it('answers 429 with Retry-After after repeated failed client authentications, and logs the throttled attempt', async () => {
+    for (let i = 0; i < 3; i++) expect((await cc('wrong')).status).toBe(401);
+    const throttled = await cc(app.secret);
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.error).toBe('temporarily_unavailable');
+    expect((throttled.body.error_codes as number[])[0]).toBe(50196);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const rows = await s.services.ctx.store.db.selectFrom('sign_ins').select(['error_code']).where('tenant_id', '=', t.tenantId).where('app_id', '=', app.appId).execute();
+    expect(rows.map((r) => r.error_code).sort()).toEqual([50196, 7000215, 7000215, 7000215].sort());
+  });
+
+  it('locks an account after repeated bad passwords: the client sees 50126, the log says 50053', async () => {
+    const ropc = (password: string, username = t.admin.userPrincipalName) => tokenRequest(s, t.tenantId, {
+      grant_type: 'password', client_id: AZURE_CLI, username, password, scope: 'https://graph.microsoft.com/.default',
+    });
+    // counted per lower-cased user name, whatever the case typed
+    for (const u of [t.admin.userPrincipalName, t.admin.userPrincipalName.toUpperCase(), t.admin.userPrincipalName]) {
+      expect((await ropc('bad-password', u)).status).toBe(400);
+    }
+    const locked = await ropc(t.admin.password);
+    expect(locked.status).toBe(400);
+    expect((locked.body.error_codes as number[])[0]).toBe(50126);
+    const rows = await s.services.ctx.store.db.selectFrom('sign_ins').select(['error_code']).where('tenant_id', '=', t.tenantId)
+      .where('event_type', '=', 'interactiveUser').where('error_code', '<>', 0).execute();
+    expect(rows.map((r) => r.error_code).sort()).toEqual([50053, 50126, 50126, 50126]);
+  });
+});
