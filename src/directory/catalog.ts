@@ -68,16 +68,21 @@ export const RESOURCE_APPS: readonly ResourceApp[] = [
 export interface FirstPartyClient {
   appId: string;
   displayName: string;
-  /** delegated Microsoft Graph scopes pre-authorised (consented tenant-wide) for this client */
-  preAuthorizedGraphScopes: string[];
+  /** delegated scopes pre-authorised (consented tenant-wide) for this client, per resource appId */
+  preAuthorized: Record<string, readonly string[]>;
 }
 
-const ALL_GRAPH_SCOPES = GRAPH_PERMISSIONS.filter((p) => p.scopeId && !OIDC_SCOPES.has(p.value)).map((p) => p.value);
+const delegatedScopes = (perms: readonly PermissionDef[]) => perms.filter((p) => p.scopeId && !OIDC_SCOPES.has(p.value)).map((p) => p.value);
+/** Microsoft's own clients are pre-authorised for Graph and Azure AD Graph; what a user can then do depends on the user's roles. */
+const FIRST_PARTY_PREAUTHORIZED = {
+  [MICROSOFT_GRAPH_APP_ID]: delegatedScopes(GRAPH_PERMISSIONS),
+  [AAD_GRAPH_APP_ID]: delegatedScopes(AAD_GRAPH_PERMISSIONS),
+};
 
 export const FIRST_PARTY_CLIENTS: readonly FirstPartyClient[] = [
-  { appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', displayName: 'Microsoft Azure CLI', preAuthorizedGraphScopes: ALL_GRAPH_SCOPES },
-  { appId: '14d82eec-204b-4c2f-b7e8-296a70dab67e', displayName: 'Microsoft Graph Command Line Tools', preAuthorizedGraphScopes: ALL_GRAPH_SCOPES },
-  { appId: 'de8bc8b5-d9f9-48b1-a8ad-b748da725064', displayName: 'Graph Explorer', preAuthorizedGraphScopes: ALL_GRAPH_SCOPES },
+  { appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', displayName: 'Microsoft Azure CLI', preAuthorized: FIRST_PARTY_PREAUTHORIZED },
+  { appId: '14d82eec-204b-4c2f-b7e8-296a70dab67e', displayName: 'Microsoft Graph Command Line Tools', preAuthorized: FIRST_PARTY_PREAUTHORIZED },
+  { appId: 'de8bc8b5-d9f9-48b1-a8ad-b748da725064', displayName: 'Graph Explorer', preAuthorized: FIRST_PARTY_PREAUTHORIZED },
 ];
 
 export interface RoleTemplate {

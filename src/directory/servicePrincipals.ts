@@ -8,7 +8,7 @@ import type { Actor } from './actor.js';
 import type { ApplicationBody } from './applications.js';
 import { auditValue, recordAudit } from './audit.js';
 import { APP_ADMIN_ROLES, authorize, CONSENT_ADMIN_ROLES } from './authz.js';
-import { FIRST_PARTY_CLIENTS, MICROSOFT_GRAPH_APP_ID, RESOURCE_APPS } from './catalog.js';
+import { FIRST_PARTY_CLIENTS, RESOURCE_APPS } from './catalog.js';
 import type { DirectoryContext } from './context.js';
 import { badRequest, DirectoryError, notFound } from './errors.js';
 import type { ServicePrincipalBody } from './principals.js';
@@ -289,9 +289,7 @@ export async function consentedScopes(ctx: DirectoryContext, tenantId: string, c
   for (const g of grants) {
     if (g.consent_type === 'AllPrincipals' || g.principal_id === userId) for (const s of g.scope.split(' ')) out.add(s);
   }
-  if (resourceSp.app_id === MICROSOFT_GRAPH_APP_ID) {
-    const fp = FIRST_PARTY_CLIENTS.find((c) => c.appId === client.appId);
-    if (fp) for (const s of fp.preAuthorizedGraphScopes) out.add(s);
-  }
+  const fp = FIRST_PARTY_CLIENTS.find((c) => c.appId === client.appId);
+  for (const s of fp?.preAuthorized[resourceSp.app_id] ?? []) out.add(s);
   return out;
 }

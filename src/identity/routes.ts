@@ -4,6 +4,7 @@ import type { DirectoryContext } from '../directory/context.js';
 import { openIdConfiguration, instanceDiscovery } from './discovery.js';
 import { E, errorBody } from './errors.js';
 import type { KeyStore } from './keys.js';
+import { clientRequestId } from '../graph/errors.js';
 import type { TokenEndpoint } from './tokenEndpoint.js';
 import { issuerFor } from './tokens.js';
 
@@ -52,7 +53,7 @@ export async function identityRoutes(app: FastifyInstance, opts: IdentityRoutesO
   app.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/token', { bodyLimit: 64 * 1024 }, async (req, reply) => {
     if (!(req.body instanceof URLSearchParams)) {
       const err = E.malformed('The request body must be application/x-www-form-urlencoded.');
-      return reply.code(400).headers({ 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }).send(errorBody(err, req.id, req.id, ctx.clock()));
+      return reply.code(400).headers({ 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }).send(errorBody(err, req.id, clientRequestId(req), ctx.clock()));
     }
     const crid = req.headers['client-request-id'] ?? req.headers['x-ms-client-request-id'] ?? req.body.get('client-request-id') ?? (req.query as Record<string, string>)['client-request-id'];
     const result = await tokens.handle({
@@ -69,6 +70,6 @@ export async function identityRoutes(app: FastifyInstance, opts: IdentityRoutesO
 
   app.get('/:tenant/oauth2/v2.0/token', async (req, reply) => {
     const err = E.malformed('The token endpoint accepts POST only.');
-    return reply.code(405).headers({ allow: 'POST', 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }).send(errorBody(err, req.id, req.id, ctx.clock()));
+    return reply.code(405).headers({ allow: 'POST', 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }).send(errorBody(err, req.id, clientRequestId(req), ctx.clock()));
   });
 }

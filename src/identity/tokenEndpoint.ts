@@ -82,18 +82,20 @@ export class TokenEndpoint {
     try {
       const ipWait = this.limiter.retryAfter(ipKey, this.throttle.perIp);
       if (ipWait > 0) throw E.throttled(ipWait);
+      // the tenant first, so that every later failure lands in its sign-in log
+      if (!MULTI_TENANT.has(req.tenant.toLowerCase())) {
+        tenant = await resolveTenant(this.ctx, req.tenant);
+        if (!tenant) throw E.unknownTenant(req.tenant);
+      }
       for (const [k] of req.params) {
         if (req.params.getAll(k).length > 1) throw E.malformed(`Duplicate parameter '${k}'.`);
       }
       const grantType = param(req.params, 'grant_type');
       if (!grantType) throw E.missingParameter('grant_type');
-      if (!MULTI_TENANT.has(req.tenant.toLowerCase())) {
-        tenant = await resolveTenant(this.ctx, req.tenant);
-        if (!tenant) throw E.unknownTenant(req.tenant);
-      } else if (grantType === 'password') {
+      if (!tenant && grantType === 'password') {
         tenant = await this.tenantOfUser(param(req.params, 'username'));
         if (!tenant) throw E.badCredentials();
-      } else if (grantType === 'client_credentials') {
+      } else if (!tenant && grantType === 'client_credentials') {
         throw E.tenantRequired();
       }
       if (!GRANTS.has(grantType)) throw E.unsupportedGrant();

@@ -238,7 +238,8 @@ export class ActivityLogs {
 
   async getDirectoryAudit(actor: Actor, version: ApiVersion, id: string): Promise<Record<string, unknown>> {
     await this.authorize(actor, 'directoryAudits');
-    const row = id.length <= 128 ? await logsRepo.getDirectoryAudit(this.ctx.store.db, actor.tenantId, id) : undefined;
+    // ids we issue are Directory_<guid>_<suffix>_<n>; anything else (NUL breaks PostgreSQL text) cannot match
+    const row = /^[\w-]{1,128}$/.test(id) ? await logsRepo.getDirectoryAudit(this.ctx.store.db, actor.tenantId, id) : undefined;
     if (!row) throw new DirectoryError('notFound', 'ResourceNotFound', 'Resource not found.');
     return serializeAudit(row, version);
   }

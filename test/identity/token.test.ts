@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedTenant } from '../../src/directory/tenants.js';
-import { AZURE_CLI, graph, registerApp, tokenRequest, userToken, type RegisteredApp } from '../helpers/api.js';
+import { AZURE_CLI, graph, registerApp, userToken, type RegisteredApp } from '../helpers/api.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 /**

@@ -18,8 +18,8 @@ export function applicationRoutes(app: FastifyInstance, g: GraphSurface, v: Vers
   const { ctx } = g.deps;
 
   app.get(`/${v}/applications`, async (req, reply) => {
-    const q = queryOptions(req.query, ['$filter', '$top', '$select']);
     const actor = await g.actor(req);
+    const q = queryOptions(req.query, ['$filter', '$top', '$select']);
     const f = equalityFilter(q.$filter, { fields: { displayName: { type: 'string', ops: ['eq'] }, appId: { type: 'guid', ops: ['eq'] } }, collections: {} });
     const list = await apps.listApplications(ctx, actor, { displayName: f.displayName, appId: f.appId });
     return g.collection(reply, v, 'applications', list.map(applicationJson));
@@ -62,8 +62,8 @@ export function applicationRoutes(app: FastifyInstance, g: GraphSurface, v: Vers
   }
 
   app.get(`/${v}/servicePrincipals`, async (req, reply) => {
-    const q = queryOptions(req.query, ['$filter', '$top', '$select']);
     const actor = await g.actor(req);
+    const q = queryOptions(req.query, ['$filter', '$top', '$select']);
     const f = equalityFilter(q.$filter, { fields: { appId: { type: 'guid', ops: ['eq'] } }, collections: {} });
     return g.collection(reply, v, 'servicePrincipals', (await sps.listServicePrincipals(ctx, actor, { appId: f.appId })).map(servicePrincipalJson));
   });
@@ -102,8 +102,8 @@ export function applicationRoutes(app: FastifyInstance, g: GraphSurface, v: Vers
   });
 
   app.get(`/${v}/oauth2PermissionGrants`, async (req, reply) => {
-    const q = queryOptions(req.query, ['$filter', '$top']);
     const actor = await g.actor(req);
+    const q = queryOptions(req.query, ['$filter', '$top']);
     const f = equalityFilter(q.$filter, { fields: { clientId: { type: 'guid', ops: ['eq'] }, resourceId: { type: 'guid', ops: ['eq'] } }, collections: {} });
     return g.collection(reply, v, 'oauth2PermissionGrants', (await sps.listPermissionGrants(ctx, actor, { clientId: f.clientId, resourceId: f.resourceId })).map(permissionGrantJson));
   });

@@ -24,8 +24,8 @@ export function auditLogRoutes(app: FastifyInstance, g: GraphSurface, v: Version
 
   for (const seg of ['signIns', 'signins']) {
     app.get(`/${v}/auditLogs/${seg}`, async (req, reply) => {
-      const q = queryOptions(req.query, LIST_OPTIONS);
       const actor = await g.actor(req);
+      const q = queryOptions(req.query, LIST_OPTIONS);
       const page = await logs.listSignIns(actor, { version: v, filter: q.$filter, top: q.$top, orderby: q.$orderby, skiptoken: q.$skiptoken });
       return send(req, reply, 'auditLogs/signIns', q, page);
     });
@@ -36,8 +36,8 @@ export function auditLogRoutes(app: FastifyInstance, g: GraphSurface, v: Version
   }
 
   app.get(`/${v}/auditLogs/directoryAudits`, async (req, reply) => {
-    const q = queryOptions(req.query, LIST_OPTIONS);
     const actor = await g.actor(req);
+    const q = queryOptions(req.query, LIST_OPTIONS);
     const page = await logs.listDirectoryAudits(actor, { version: v, filter: q.$filter, top: q.$top, orderby: q.$orderby, skiptoken: q.$skiptoken });
     return send(req, reply, 'auditLogs/directoryAudits', q, page);
   });

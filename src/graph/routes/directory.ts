@@ -72,8 +72,8 @@ export function directoryRoutes(app: FastifyInstance, g: GraphSurface, v: Versio
   });
 
   app.get(`/${v}/users`, async (req, reply) => {
-    queryOptions(req.query, ['$top', '$select']);
     const actor = await g.actor(req);
+    queryOptions(req.query, ['$top', '$select']);
     return g.collection(reply, v, 'users', (await users.listUsers(ctx, actor)).map(userJson));
   });
 
