@@ -571,16 +571,7 @@ describe('refresh tokens', () => {
   });
 
   it('refreshes into another resource (Azure AD Graph) and logs a non-interactive sign-in', async () => {
-    // admin consent for the Azure CLI on Azure AD Graph (delegated), as the tenant would grant it
-    const sps = await graph<{ value: { id: string; appId: string }[] }>(s, 'GET', '/v1.0/servicePrincipals', adminA);
-    const cliSp = sps.body.value.find((x) => x.appId === AZURE_CLI)!;
-    const aadSp = sps.body.value.find((x) => x.appId === AAD_GRAPH_APP_ID)!;
-    expect(cliSp && aadSp).toBeTruthy();
-    const grant = await graph(s, 'POST', '/v1.0/oauth2PermissionGrants', adminA, {
-      clientId: cliSp.id, consentType: 'AllPrincipals', resourceId: aadSp.id, scope: 'User.Read Directory.AccessAsUser.All',
-    });
-    expect(grant.status, JSON.stringify(grant.body)).toBe(201);
-
+    // the Azure CLI is pre-authorised for Azure AD Graph's delegated permissions, as in Entra: no grant needed
     const rt = await refreshTokenFor(tA.tenantId, tA.admin.userPrincipalName, tA.admin.password);
     const r = await post(tA.tenantId, refreshForm(rt, { scope: 'https://graph.windows.net/.default offline_access' }));
     expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -589,7 +580,7 @@ describe('refresh tokens', () => {
     expect(at.aud).toBe('https://graph.windows.net');
     expect(at.tid).toBe(tA.tenantId);
     expect(at.oid).toBe(tA.admin.id);
-    expect(String(at.scp).split(' ').sort()).toEqual(['Directory.AccessAsUser.All', 'User.Read']);
+    expect(String(at.scp).split(' ').sort()).toEqual(['Directory.AccessAsUser.All', 'Directory.Read.All', 'User.Read']);
     const row = await expectSignIn(r, { tenantId: tA.tenantId, errorCode: 0, eventType: 'nonInteractiveUser', appId: AZURE_CLI });
     expect(row.resource_id).toBe(AAD_GRAPH_APP_ID);
     expect(row.user_id).toBe(tA.admin.id);
