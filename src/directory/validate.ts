@@ -20,9 +20,12 @@ export function rejectUnknown(body: Json, allowed: readonly string[], type: stri
   }
 }
 
+/** PostgreSQL text cannot hold NUL: such a value is invalid input on every engine, never a 500. */
+const hasNul = (s: string): boolean => s.includes('\u0000');
+
 export function requiredString(body: Json, key: string, max = 256): string {
   const v = body[key];
-  if (typeof v !== 'string' || v.trim() === '') throw badRequest(`Invalid value specified for property '${key}' of resource.`, 'Request_BadRequest');
+  if (typeof v !== 'string' || v.trim() === '' || hasNul(v)) throw badRequest(`Invalid value specified for property '${key}' of resource.`, 'Request_BadRequest');
   if (v.length > max) throw badRequest(`The value of property '${key}' exceeds the maximum length of ${max}.`);
   return v;
 }
@@ -31,7 +34,7 @@ export function optionalString(body: Json, key: string, max = 1024): string | nu
   const v = body[key];
   if (v === undefined) return undefined;
   if (v === null) return null;
-  if (typeof v !== 'string' || v.length > max) throw badRequest(`Invalid value specified for property '${key}' of resource.`);
+  if (typeof v !== 'string' || v.length > max || hasNul(v)) throw badRequest(`Invalid value specified for property '${key}' of resource.`);
   return v;
 }
 
@@ -44,7 +47,7 @@ export function optionalBoolean(body: Json, key: string): boolean | undefined {
 
 export function stringArray(v: unknown, key: string, validate?: (s: string) => boolean): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.length > 256 || v.some((s) => typeof s !== 'string' || s.length > 1024 || (validate && !validate(s)))) {
+  if (!Array.isArray(v) || v.length > 256 || v.some((s) => typeof s !== 'string' || s.length > 1024 || hasNul(s) || (validate && !validate(s)))) {
     throw badRequest(`Invalid value specified for property '${key}' of resource.`);
   }
   return v as string[];

@@ -13,6 +13,7 @@ export async function getUser(ex: Executor, tenantId: string, id: string): Promi
 }
 
 export async function findUserByUpn(ex: Executor, tenantId: string, upn: string): Promise<UserRow | undefined> {
+  if (upn.includes('\u0000')) return undefined; // no stored UPN holds NUL, and PostgreSQL rejects it in a parameter
   return ex
     .selectFrom('users')
     .selectAll()

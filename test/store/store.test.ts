@@ -1,0 +1,369 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SystemActor } from '../../src/directory/actor.js';
+import { ActivityLogs } from '../../src/reporting/logs.js';
+import { SkipTokens } from '../../src/reporting/skiptoken.js';
+import { isUniqueViolation, openStore, type Store } from '../../src/store/db.js';
+import * as appsRepo from '../../src/store/repositories/applications.js';
+import * as logsRepo from '../../src/store/repositories/logs.js';
+import * as refreshRepo from '../../src/store/repositories/refreshTokens.js';
+import * as spRepo from '../../src/store/repositories/servicePrincipals.js';
+import * as tenantsRepo from '../../src/store/repositories/tenants.js';
+import * as usersRepo from '../../src/store/repositories/users.js';
+import type { DirectoryAuditRow, SignInRow } from '../../src/store/repositories/logs.js';
+import { createTestStore, TEST_ENGINE, type TestStore } from '../helpers/store.js';
+
+/** Repository-level behaviour that must be identical on SQLite and PostgreSQL. */
+
+const TABLES = [
+  'app_role_assignments', 'applications', 'audit_targets', 'directory_audits', 'domains', 'password_credentials', 'permission_grants',
+  'refresh_tokens', 'role_assignments', 'server_secrets', 'service_principals', 'sign_ins', 'signing_keys', 'tenants', 'users',
+];
+
+async function caught(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the statement to fail');
+}
+
+async function userTables(store: Store): Promise<string[]> {
+  const r = store.engine === 'sqlite'
+    ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'tenantry_%' order by name`.execute(store.db)
+    : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_name not like 'tenantry_%' order by table_name`.execute(store.db);
+  return r.rows.map((x) => x.name);
+}
+
+async function migrationNames(store: Store): Promise<string[]> {
+  const r = await sql<{ name: string }>`select name from tenantry_migrations order by name`.execute(store.db);
+  return r.rows.map((x) => x.name);
+}
+
+/** Opens another handle on the very same database the test store uses. */
+const reopen = (ts: TestStore): Promise<Store> => (ts.url ? openStore({ databaseUrl: ts.url }) : openStore({ sqlitePath: ts.path! }));
+
+const tenantRow = (id: string) => ({ id, display_name: `tenant ${id.slice(0, 4)}`, tenant_type: 'standard' as const, license: 'P1' as const, created_at: 1 });
+
+function signInRow(tenantId: string, id: string, createdAt: number, over: Partial<SignInRow> = {}): SignInRow {
+  return {
+    tenant_id: tenantId, id, created_at: createdAt, event_type: 'interactiveUser', user_id: null, user_principal_name: 'u@x.test', user_display_name: null,
+    app_id: null, app_display_name: null, service_principal_id: null, ip_address: null, client_app_used: null, resource_id: null, resource_display_name: null,
+    correlation_id: randomUUID(), error_code: 0, failure_reason: null, details: '{}', ...over,
+  };
+}
+
+function auditRow(tenantId: string, id: string, at: number, over: Partial<DirectoryAuditRow> = {}): DirectoryAuditRow {
+  return {
+    tenant_id: tenantId, id, activity_at: at, category: 'ApplicationManagement', activity_display_name: 'Add application', operation_type: 'Add', result: 'success',
+    result_reason: '', correlation_id: randomUUID(), logged_by_service: 'Core Directory', initiator_user_id: null, initiator_user_principal_name: null,
+    initiator_app_id: null, details: JSON.stringify({ initiatedBy: {}, targetResources: [], additionalDetails: [], userAgent: null }), ...over,
+  };
+}
+
+/** created_at desc, id desc (byte order; both engines compare these ASCII ids the same way) */
+const keysetOrder = <T extends { id: string }>(rows: T[], at: (r: T) => number, dir: 'asc' | 'desc'): string[] => {
+  const sorted = [...rows].sort((a, b) => (at(a) !== at(b) ? at(b) - at(a) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).map((r) => r.id);
+  return dir === 'desc' ? sorted : sorted.reverse();
+};
+
+describe(`store (${TEST_ENGINE})`, () => {
+  let ts: TestStore;
+  let db: Store['db'];
+  beforeAll(async () => {
+    ts = await createTestStore();
+    db = ts.store.db;
+  });
+  afterAll(async () => { await ts?.cleanup(); });
+
+  describe('migrations', () => {
+    it('create every table once; opening the same store again changes nothing and keeps the data', async () => {
+      expect(ts.store.engine).toBe(TEST_ENGINE);
+      expect(await userTables(ts.store)).toEqual(TABLES);
+      expect(await migrationNames(ts.store)).toEqual(['001_initial']);
+      const id = randomUUID();
+      await tenantsRepo.insertTenant(db, tenantRow(id));
+
+      const second = await reopen(ts);
+      try {
+        expect(second.engine).toBe(TEST_ENGINE);
+        expect(await migrationNames(second)).toEqual(['001_initial']);
+        expect(await userTables(second)).toEqual(TABLES);
+        expect((await tenantsRepo.getTenant(second.db, id))?.display_name).toBe(`tenant ${id.slice(0, 4)}`);
+      } finally {
+        await second.close();
+      }
+      // two more handles at the same time
+      const [third, fourth] = await Promise.all([reopen(ts), reopen(ts)]);
+      try {
+        expect(await migrationNames(third)).toEqual(['001_initial']);
+        expect(await migrationNames(fourth)).toEqual(['001_initial']);
+      } finally {
+        await third.close();
+        await fourth.close();
+      }
+      expect(await tenantsRepo.getTenant(db, id)).toBeDefined();
+    });
+
+    it('a fresh store next to an existing one gets its own, empty tables', async () => {
+      const other = await createTestStore();
+      try {
+        expect(await userTables(other.store)).toEqual(TABLES);
+        expect(await migrationNames(other.store)).toEqual(['001_initial']);
+        expect(await tenantsRepo.listTenants(other.store.db)).toEqual([]);
+        expect((await tenantsRepo.listTenants(db)).length).toBeGreaterThan(0);
+      } finally {
+        await other.cleanup();
+      }
+    });
+  });
+
+  describe('isUniqueViolation', () => {
+    it('is true for primary-key and unique-index violations', async () => {
+      const t = randomUUID();
+      await tenantsRepo.insertTenant(db, tenantRow(t));
+      expect(isUniqueViolation(await caught(tenantsRepo.insertTenant(db, tenantRow(t))))).toBe(true);
+
+      const domain = `d${randomUUID().slice(0, 8)}.example.test`;
+      await tenantsRepo.insertDomain(db, { name: domain, tenant_id: t, is_default: 1, is_initial: 1, is_verified: 1, created_at: 1 });
+      // domain names are unique across the installation, case-insensitively (stored lower-case)
+      expect(isUniqueViolation(await caught(tenantsRepo.insertDomain(db, { name: domain.toUpperCase(), tenant_id: t, is_default: 0, is_initial: 0, is_verified: 0, created_at: 2 })))).toBe(true);
+
+      const user = { tenant_id: t, id: randomUUID(), user_principal_name: 'dup@x.test', display_name: 'u', given_name: null, surname: null, mail: null, password_hash: 'h', account_enabled: 1, created_at: 1 };
+      await usersRepo.insertUser(db, user);
+      expect(isUniqueViolation(await caught(usersRepo.insertUser(db, { ...user, id: randomUUID() })))).toBe(true); // (tenant, upn) unique index
+      expect(isUniqueViolation(await caught(usersRepo.insertUser(db, { ...user, user_principal_name: 'other@x.test' })))).toBe(true); // (tenant, id) primary key
+
+      const err = await caught(ts.store.transaction(async (trx) => {
+        await usersRepo.insertUser(trx, { ...user, id: randomUUID(), user_principal_name: 'in-trx@x.test' });
+        await usersRepo.insertUser(trx, { ...user, id: randomUUID() });
+      }));
+      expect(isUniqueViolation(err)).toBe(true);
+      // the transaction rolled back: the first insert is gone too
+      expect(await usersRepo.findUserByUpn(db, t, 'in-trx@x.test')).toBeUndefined();
+    });
+
+    it('is false for other failures and for non-database values', async () => {
+      const fk = await caught(usersRepo.insertUser(db, { tenant_id: randomUUID(), id: randomUUID(), user_principal_name: 'fk@x.test', display_name: 'u', given_name: null, surname: null, mail: null, password_hash: 'h', account_enabled: 1, created_at: 1 }));
+      expect(fk).toBeInstanceOf(Error);
+      expect(isUniqueViolation(fk)).toBe(false);
+      const notNull = await caught(sql`insert into tenants (id, display_name, tenant_type, license, created_at) values (${randomUUID()}, null, 'standard', 'P1', 1)`.execute(db));
+      expect(notNull).toBeInstanceOf(Error);
+      expect(isUniqueViolation(notNull)).toBe(false);
+      const syntax = await caught(sql`select from where`.execute(db));
+      expect(isUniqueViolation(syntax)).toBe(false);
+      for (const v of [null, undefined, 0, '23505', new Error('unique constraint failed'), { code: '23503' }, { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }, { message: 'UNIQUE constraint failed' }]) {
+        expect(isUniqueViolation(v), String(v)).toBe(false);
+      }
+    });
+  });
+
+  describe('refresh tokens', () => {
+    let tenant: string;
+    beforeAll(async () => {
+      tenant = randomUUID();
+      await tenantsRepo.insertTenant(db, tenantRow(tenant));
+    });
+    const rt = (hash: string, family = randomUUID()) => ({
+      token_hash: hash, tenant_id: tenant, family_id: family, client_id: randomUUID(), user_id: randomUUID(), scope: 'openid', created_at: 1, expires_at: 9e12, consumed_at: null, revoked_at: null,
+    });
+
+    it('20 concurrent consumes of one token: exactly one wins', async () => {
+      const hash = `h-${randomUUID()}`;
+      await refreshRepo.insertRefreshToken(db, rt(hash));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => refreshRepo.consumeRefreshToken(db, hash, 1000 + i)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const row = await refreshRepo.findRefreshToken(db, hash);
+      expect(row?.consumed_at).toBe(1000 + results.indexOf(true));
+      expect(await refreshRepo.consumeRefreshToken(db, hash, 5000)).toBe(false);
+      expect((await refreshRepo.findRefreshToken(db, hash))?.consumed_at).toBe(1000 + results.indexOf(true));
+    });
+
+    it('20 concurrent consumes, each in its own transaction: exactly one commits a win', async () => {
+      const hash = `h-${randomUUID()}`;
+      await refreshRepo.insertRefreshToken(db, rt(hash));
+      const results = await Promise.all(Array.from({ length: 20 }, () => ts.store.transaction((trx) => refreshRepo.consumeRefreshToken(trx, hash, 7))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('revoked or unknown tokens cannot be consumed; revoking a family spares other families', async () => {
+      const family = randomUUID();
+      const [a, b, c] = [`h-${randomUUID()}`, `h-${randomUUID()}`, `h-${randomUUID()}`];
+      await refreshRepo.insertRefreshToken(db, rt(a, family));
+      await refreshRepo.insertRefreshToken(db, rt(b, family));
+      await refreshRepo.insertRefreshToken(db, rt(c));
+      await refreshRepo.revokeRefreshFamily(db, family, 42);
+      expect(await refreshRepo.consumeRefreshToken(db, a, 50)).toBe(false);
+      expect(await refreshRepo.consumeRefreshToken(db, b, 50)).toBe(false);
+      expect((await refreshRepo.findRefreshToken(db, a))?.revoked_at).toBe(42);
+      expect((await refreshRepo.findRefreshToken(db, c))?.revoked_at).toBeNull();
+      expect(await refreshRepo.consumeRefreshToken(db, c, 50)).toBe(true);
+      expect(await refreshRepo.consumeRefreshToken(db, `h-${randomUUID()}`, 50)).toBe(false);
+    });
+  });
+
+  describe('keyset paging', () => {
+    let tenant: string;
+    let rows: SignInRow[];
+    beforeAll(async () => {
+      tenant = randomUUID();
+      await tenantsRepo.insertTenant(db, tenantRow(tenant));
+      // 4 rows on each of 3 timestamps, plus one failure, inserted out of order
+      rows = [3000, 1000, 2000, 1000, 3000, 2000, 2000, 1000, 3000, 1000, 2000, 3000].map((at, i) => signInRow(tenant, randomUUID(), at, { error_code: i === 5 ? 50126 : 0 }));
+      for (const r of rows) await logsRepo.insertSignIn(db, r);
+    });
+
+    async function pageAll(order: 'asc' | 'desc', limit: number, where?: logsRepo.LogPageQuery<'sign_ins'>['where']): Promise<string[]> {
+      const out: string[] = [];
+      let after: logsRepo.KeysetCursor | undefined;
+      for (let guard = 0; guard < 100; guard++) {
+        const page = await logsRepo.listSignIns(db, { tenantId: tenant, order, limit, after, where });
+        out.push(...page.map((r) => r.id));
+        if (page.length < limit) return out;
+        const last = page[page.length - 1]!;
+        after = { at: last.created_at, id: last.id };
+      }
+      throw new Error('paging did not end');
+    }
+
+    it('orders by created_at then id, and resumes strictly after the cursor across ties', async () => {
+      const desc = keysetOrder(rows, (r) => r.created_at, 'desc');
+      expect((await logsRepo.listSignIns(db, { tenantId: tenant, order: 'desc', limit: 100 })).map((r) => r.id)).toEqual(desc);
+      for (const limit of [1, 2, 3, 5, 12]) expect(await pageAll('desc', limit), `limit ${limit}`).toEqual(desc);
+      const asc = keysetOrder(rows, (r) => r.created_at, 'asc');
+      for (const limit of [1, 3, 4, 7]) expect(await pageAll('asc', limit), `asc limit ${limit}`).toEqual(asc);
+    });
+
+    it('a cursor in the middle of a tie returns exactly the rest', async () => {
+      const desc = keysetOrder(rows, (r) => r.created_at, 'desc');
+      const ties = rows.filter((r) => r.created_at === 2000);
+      const mid = keysetOrder(ties, (r) => r.created_at, 'desc')[1]!;
+      const got = await logsRepo.listSignIns(db, { tenantId: tenant, order: 'desc', limit: 100, after: { at: 2000, id: mid } });
+      expect(got.map((r) => r.id)).toEqual(desc.slice(desc.indexOf(mid) + 1));
+    });
+
+    it('combines with a where clause', async () => {
+      const ok = rows.filter((r) => r.error_code === 0);
+      expect(await pageAll('desc', 2, (eb) => eb('error_code', '=', 0))).toEqual(keysetOrder(ok, (r) => r.created_at, 'desc'));
+    });
+
+    it('directory audits page the same way on (activity_at, id)', async () => {
+      const audits = [5, 5, 5, 4, 4, 6].map((k) => auditRow(tenant, `Directory_${randomUUID()}_ABCDE_${k}`, k * 1000));
+      for (const a of audits) await logsRepo.insertDirectoryAudit(db, a, []);
+      const expected = keysetOrder(audits, (r) => r.activity_at, 'desc');
+      const out: string[] = [];
+      let after: logsRepo.KeysetCursor | undefined;
+      for (;;) {
+        const page = await logsRepo.listDirectoryAudits(db, { tenantId: tenant, order: 'desc', limit: 2, after });
+        out.push(...page.map((r) => r.id));
+        if (page.length < 2) break;
+        after = { at: page[1]!.activity_at, id: page[1]!.id };
+      }
+      expect(out).toEqual(expected);
+    });
+  });
+
+  describe('tenant isolation', () => {
+    const A = randomUUID();
+    const B = randomUUID();
+    // the same object ids exist in both tenants: only tenant_id tells them apart
+    const ids = { user: randomUUID(), app: randomUUID(), appId: randomUUID(), key: randomUUID(), sp: randomUUID(), resource: randomUUID(), assignment: randomUUID(), grant: randomUUID(), role: randomUUID(), signIn: randomUUID(), audit: `Directory_${randomUUID()}_ABCDE_1` };
+    const onlyB = { appId: randomUUID(), upn: 'only-b@b.test' };
+
+    beforeAll(async () => {
+      for (const t of [A, B]) {
+        const tag = t === A ? 'A' : 'B';
+        await tenantsRepo.insertTenant(db, tenantRow(t));
+        await tenantsRepo.insertDomain(db, { name: `${tag.toLowerCase()}-${t.slice(0, 8)}.example.test`, tenant_id: t, is_default: 1, is_initial: 1, is_verified: 1, created_at: 1 });
+        await usersRepo.insertUser(db, { tenant_id: t, id: ids.user, user_principal_name: `user@${tag.toLowerCase()}.test`, display_name: tag, given_name: null, surname: null, mail: null, password_hash: 'h', account_enabled: 1, created_at: 1 });
+        await usersRepo.insertRoleAssignment(db, { tenant_id: t, id: ids.role, principal_id: ids.user, role_definition_id: t === A ? 'role-a' : 'role-b', directory_scope_id: '/', created_at: 1 });
+        await appsRepo.insertApplication(db, { tenant_id: t, id: ids.app, app_id: ids.appId, display_name: tag, sign_in_audience: 'AzureADMyOrg', is_fallback_public_client: 0, body: '{}', created_at: 1 });
+        await appsRepo.insertPasswordCredential(db, { tenant_id: t, key_id: ids.key, application_id: ids.app, display_name: tag, hint: tag, secret_hash: `hash-${tag}`, start_at: 1, end_at: 2 });
+        await spRepo.insertServicePrincipal(db, { tenant_id: t, id: ids.sp, app_id: ids.appId, display_name: tag, app_owner_organization_id: t, service_principal_type: 'Application', builtin: 0, public_client: 0, body: '{}', created_at: 1 });
+        await spRepo.insertServicePrincipal(db, { tenant_id: t, id: ids.resource, app_id: randomUUID(), display_name: `${tag} resource`, app_owner_organization_id: t, service_principal_type: 'Application', builtin: 1, public_client: 0, body: '{}', created_at: 1 });
+        await spRepo.insertAppRoleAssignment(db, { tenant_id: t, id: ids.assignment, principal_id: ids.sp, principal_type: 'ServicePrincipal', principal_display_name: tag, resource_id: ids.resource, resource_display_name: tag, app_role_id: randomUUID(), created_at: 1 });
+        await spRepo.insertPermissionGrant(db, { tenant_id: t, id: ids.grant, client_id: ids.sp, consent_type: 'AllPrincipals', principal_id: null, resource_id: ids.resource, scope: tag, created_at: 1 });
+        await logsRepo.insertSignIn(db, signInRow(t, ids.signIn, 1000, { user_display_name: tag }));
+        await logsRepo.insertDirectoryAudit(db, auditRow(t, ids.audit, 1000, { activity_display_name: tag }), [{ id: ids.app, displayName: tag }]);
+      }
+      await appsRepo.insertApplication(db, { tenant_id: B, id: randomUUID(), app_id: onlyB.appId, display_name: 'B only', sign_in_audience: 'AzureADMyOrg', is_fallback_public_client: 0, body: '{}', created_at: 2 });
+      await spRepo.insertServicePrincipal(db, { tenant_id: B, id: randomUUID(), app_id: onlyB.appId, display_name: 'B only', app_owner_organization_id: B, service_principal_type: 'Application', builtin: 0, public_client: 0, body: '{}', created_at: 2 });
+      await usersRepo.insertUser(db, { tenant_id: B, id: randomUUID(), user_principal_name: onlyB.upn, display_name: 'B only', given_name: null, surname: null, mail: null, password_hash: 'h', account_enabled: 1, created_at: 2 });
+      await logsRepo.insertSignIn(db, signInRow(B, randomUUID(), 2000, { user_display_name: 'B only' }));
+      await logsRepo.insertDirectoryAudit(db, auditRow(B, `Directory_${randomUUID()}_ABCDE_2`, 2000, { activity_display_name: 'B only' }), [{ id: ids.app, displayName: 'B only' }]);
+    });
+
+    it('every list and lookup returns only the asking tenant’s rows', async () => {
+      for (const [t, tag, other] of [[A, 'A', 'B'], [B, 'B', 'A']] as const) {
+        const only = <R extends { tenant_id: string }>(rows: R[]) => {
+          expect(rows.length, tag).toBeGreaterThan(0);
+          expect(rows.every((r) => r.tenant_id === t), tag).toBe(true);
+          return rows;
+        };
+        expect(only(await usersRepo.listUsers(db, t, 100)).map((u) => u.display_name).sort()).toEqual(tag === 'A' ? ['A'] : ['B', 'B only']);
+        expect((await usersRepo.getUser(db, t, ids.user))?.display_name).toBe(tag);
+        expect(await usersRepo.findUserByUpn(db, t, `user@${other.toLowerCase()}.test`)).toBeUndefined();
+        expect(only(await usersRepo.listRoleAssignments(db, t)).map((r) => r.role_definition_id)).toEqual([`role-${tag.toLowerCase()}`]);
+        expect(await usersRepo.roleIdsOfPrincipal(db, t, ids.user)).toEqual([`role-${tag.toLowerCase()}`]);
+
+        expect(only(await appsRepo.listApplications(db, t, 100)).map((a) => a.display_name)).toEqual(tag === 'A' ? ['A'] : ['B', 'B only']);
+        expect((await appsRepo.getApplication(db, t, ids.app))?.display_name).toBe(tag);
+        expect((await appsRepo.findApplicationByAppId(db, t, ids.appId))?.display_name).toBe(tag);
+        expect(only(await appsRepo.listPasswordCredentials(db, t, ids.app)).map((c) => c.secret_hash)).toEqual([`hash-${tag}`]);
+
+        expect(only(await spRepo.listServicePrincipals(db, t, { limit: 100 })).length).toBe(tag === 'A' ? 2 : 3);
+        expect(only(await spRepo.listServicePrincipals(db, t, { appId: ids.appId, limit: 100 })).map((s) => s.display_name)).toEqual([tag]);
+        expect((await spRepo.getServicePrincipal(db, t, ids.sp))?.display_name).toBe(tag);
+        expect((await spRepo.findServicePrincipalByAppId(db, t, ids.appId))?.display_name).toBe(tag);
+        expect(only(await spRepo.listAppRoleAssignmentsToResource(db, t, ids.resource)).map((x) => x.principal_display_name)).toEqual([tag]);
+        expect(only(await spRepo.listAppRoleAssignmentsOfPrincipal(db, t, ids.sp)).map((x) => x.principal_display_name)).toEqual([tag]);
+        expect((await spRepo.getAppRoleAssignment(db, t, ids.assignment))?.principal_display_name).toBe(tag);
+        expect(only(await spRepo.listPermissionGrants(db, t)).map((g) => g.scope)).toEqual([tag]);
+        expect(only(await spRepo.listPermissionGrants(db, t, { clientId: ids.sp, resourceId: ids.resource })).map((g) => g.scope)).toEqual([tag]);
+
+        expect(only(await tenantsRepo.listDomains(db, t)).map((d) => d.name)).toEqual([`${tag.toLowerCase()}-${t.slice(0, 8)}.example.test`]);
+
+        expect(only(await logsRepo.listSignIns(db, { tenantId: t, order: 'desc', limit: 100 })).map((r) => r.user_display_name)).toEqual(tag === 'A' ? ['A'] : ['B only', 'B']);
+        expect((await logsRepo.getSignIn(db, t, ids.signIn))?.user_display_name).toBe(tag);
+        expect(only(await logsRepo.listDirectoryAudits(db, { tenantId: t, order: 'desc', limit: 100 })).map((r) => r.activity_display_name)).toEqual(tag === 'A' ? ['A'] : ['B only', 'B']);
+        expect((await logsRepo.getDirectoryAudit(db, t, ids.audit))?.activity_display_name).toBe(tag);
+      }
+      expect(await appsRepo.findApplicationByAppId(db, A, onlyB.appId)).toBeUndefined();
+      expect(await spRepo.findServicePrincipalByAppId(db, A, onlyB.appId)).toBeUndefined();
+      expect(await spRepo.listServicePrincipals(db, A, { appId: onlyB.appId, limit: 100 })).toEqual([]);
+      expect(await usersRepo.findUserByUpn(db, A, onlyB.upn)).toBeUndefined();
+    });
+
+    it('targetResources/any(...) on audits only matches the asking tenant’s targets', async () => {
+      const logs = new ActivityLogs({ store: ts.store, clock: () => Date.now(), secretPepper: 'p' }, new SkipTokens('k'), { strictDirectoryRead: false });
+      const system = (tenantId: string): SystemActor => ({ kind: 'system', name: 'store test', tenantId, ipAddress: null, correlationId: randomUUID() });
+      const filter = `targetResources/any(t: t/id eq '${ids.app}')`;
+      const a = await logs.listDirectoryAudits(system(A), { version: 'v1.0', filter });
+      expect(a.items.map((x) => x.activityDisplayName)).toEqual(['A']);
+      const b = await logs.listDirectoryAudits(system(B), { version: 'v1.0', filter });
+      expect(b.items.map((x) => x.activityDisplayName)).toEqual(['B only', 'B']);
+      const si = await logs.listSignIns(system(A), { version: 'v1.0', filter: "userPrincipalName eq 'u@x.test'" });
+      expect(si.items.map((x) => x.userDisplayName)).toEqual(['A']);
+    });
+
+    it('deletes in one tenant leave the other tenant’s rows alone', async () => {
+      expect(await appsRepo.deletePasswordCredential(db, A, ids.app, ids.key)).toBe(1);
+      expect(await appsRepo.listPasswordCredentials(db, B, ids.app)).toHaveLength(1);
+      await spRepo.deleteAppRoleAssignment(db, A, ids.assignment);
+      expect(await spRepo.getAppRoleAssignment(db, B, ids.assignment)).toBeDefined();
+      await spRepo.deleteServicePrincipalsOfApp(db, A, ids.appId);
+      expect(await spRepo.getServicePrincipal(db, A, ids.sp)).toBeUndefined();
+      expect((await spRepo.getServicePrincipal(db, B, ids.sp))?.display_name).toBe('B');
+      expect(await spRepo.listPermissionGrants(db, B, { clientId: ids.sp })).toHaveLength(1);
+      await appsRepo.deleteApplication(db, A, ids.app);
+      expect(await appsRepo.getApplication(db, A, ids.app)).toBeUndefined();
+      expect((await appsRepo.getApplication(db, B, ids.app))?.display_name).toBe('B');
+      expect(await appsRepo.listPasswordCredentials(db, B, ids.app)).toHaveLength(1);
+      await tenantsRepo.setTenantLicense(db, A, 'none');
+      expect((await tenantsRepo.getTenant(db, A))?.license).toBe('none');
+      expect((await tenantsRepo.getTenant(db, B))?.license).toBe('P1');
+    });
+  });
+});
