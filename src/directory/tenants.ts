@@ -145,6 +145,7 @@ export interface TenantInfo {
 /** Finds a tenant by id or by one of its domain names. */
 export async function resolveTenant(ctx: DirectoryContext, idOrDomain: string): Promise<TenantInfo | undefined> {
   const key = idOrDomain.toLowerCase();
+  if (key.length > 255 || !/^[a-z0-9.-]+$/.test(key)) return undefined; // neither a GUID nor a domain name
   let tenant = /^[0-9a-f-]{36}$/.test(key) ? await tenantsRepo.getTenant(ctx.store.db, key) : undefined;
   if (!tenant) {
     const domain = await tenantsRepo.findDomain(ctx.store.db, key);

@@ -56,6 +56,8 @@ interface Outcome {
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const GRANTS = new Set(['client_credentials', 'password', 'refresh_token']);
 const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+/** NUL: no identifier or credential contains it, and PostgreSQL text cannot hold it (form decoding already turns broken UTF-8 into U+FFFD) */
+const UNSAFE_TEXT = /\u0000/g;
 /** client-authentication failures that count towards throttling */
 const CLIENT_AUTH_FAILURES = new Set([7000215, 7000222, 7000218, 700016, 700025]);
 
@@ -87,8 +89,9 @@ export class TokenEndpoint {
         tenant = await resolveTenant(this.ctx, req.tenant);
         if (!tenant) throw E.unknownTenant(req.tenant);
       }
-      for (const [k] of req.params) {
+      for (const [k, v] of req.params) {
         if (req.params.getAll(k).length > 1) throw E.malformed(`Duplicate parameter '${k}'.`);
+        if (k.includes('\u0000') || v.includes('\u0000')) throw E.malformed(`Parameter '${k.replace(UNSAFE_TEXT, '')}' contains invalid characters.`);
       }
       const grantType = param(req.params, 'grant_type');
       if (!grantType) throw E.missingParameter('grant_type');

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { DirectoryContext } from '../directory/context.js';
 import { DirectoryError } from '../directory/errors.js';
 import { graphRoutes, rewriteKeySyntax } from '../graph/index.js';
@@ -78,6 +78,16 @@ export async function buildApp(cfg: AppConfig): Promise<{ app: FastifyInstance; 
     ...(cfg.https ? { https: cfg.https } : {}),
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // router-level failures (over-long or badly encoded path segments) answered in the API's own shape
+    frameworkErrors: (error, request, reply) => {
+      reply.header('request-id', request.id).header('client-request-id', clientRequestId(request));
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      if (GRAPH_PATH.test(request.url)) {
+        reply.header('content-type', GRAPH_CONTENT_TYPE);
+        return sendGraphError(request, reply, status, 'BadRequest', 'The request URL is malformed.');
+      }
+      return (reply as FastifyReply).code(status).send(errorBody(E.malformed(), request.id, clientRequestId(request), Date.now()));
+    },
   } as FastifyServerOptions);
 
   registerFormParser(app);

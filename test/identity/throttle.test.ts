@@ -52,3 +52,34 @@ describe('token endpoint throttling and lockout', () => {
     expect(rows.map((r) => r.error_code).sort()).toEqual([50053, 50126, 50126, 50126]);
   });
 });
+
+describe('hostile text at the token endpoint', () => {
+  let s: TestServer;
+  let t: CreatedTenant;
+  beforeAll(async () => { s = await startServer({ listen: false }); t = await s.tenant(); });
+  afterAll(async () => { await s.close(); });
+
+  it('answers NUL in parameters with invalid_request, never 5xx, and logs the attempt', async () => {
+    for (const username of ['admin\u0000@x', 'admin@x\u0000']) {
+      const r = await tokenRequest(s, t.tenantId, { grant_type: 'password', client_id: AZURE_CLI, username, password: 'x', scope: 'openid' });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('invalid_request');
+    }
+    const rows = await s.services.ctx.store.db.selectFrom('sign_ins').select('error_code').where('tenant_id', '=', t.tenantId).execute();
+    expect(rows.map((x) => x.error_code)).toEqual([9002313, 9002313]);
+  });
+
+  it('answers a tenant segment with NUL as an unknown tenant', async () => {
+    const r = await s.app.inject({ method: 'POST', url: '/a%00b/oauth2/v2.0/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error_codes).toEqual([90002]);
+  });
+
+  it('answers an over-long path segment on Graph in Graph\'s envelope with request ids', async () => {
+    const r = await s.app.inject({ method: 'GET', url: `/v1.0/applications/${'a'.repeat(300)}` });
+    expect(r.statusCode).toBeGreaterThanOrEqual(400);
+    expect(r.statusCode).toBeLessThan(500);
+    expect(r.json().error.code).toBe('BadRequest');
+    expect(r.headers['request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
