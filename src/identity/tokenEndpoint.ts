@@ -56,8 +56,6 @@ interface Outcome {
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const GRANTS = new Set(['client_credentials', 'password', 'refresh_token']);
 const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
-/** NUL: no identifier or credential contains it, and PostgreSQL text cannot hold it (form decoding already turns broken UTF-8 into U+FFFD) */
-const UNSAFE_TEXT = /\u0000/g;
 /** client-authentication failures that count towards throttling */
 const CLIENT_AUTH_FAILURES = new Set([7000215, 7000222, 7000218, 700016, 700025]);
 
@@ -91,7 +89,8 @@ export class TokenEndpoint {
       }
       for (const [k, v] of req.params) {
         if (req.params.getAll(k).length > 1) throw E.malformed(`Duplicate parameter '${k}'.`);
-        if (k.includes('\u0000') || v.includes('\u0000')) throw E.malformed(`Parameter '${k.replace(UNSAFE_TEXT, '')}' contains invalid characters.`);
+        // no identifier or credential holds NUL, and PostgreSQL text cannot (form decoding already turns broken UTF-8 into U+FFFD)
+        if (k.includes('\u0000') || v.includes('\u0000')) throw E.malformed(`Parameter '${k.replaceAll('\u0000', '')}' contains invalid characters.`);
       }
       const grantType = param(req.params, 'grant_type');
       if (!grantType) throw E.missingParameter('grant_type');
