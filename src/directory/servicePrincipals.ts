@@ -8,7 +8,7 @@ import type { Actor } from './actor.js';
 import type { ApplicationBody } from './applications.js';
 import { auditValue, recordAudit } from './audit.js';
 import { APP_ADMIN_ROLES, authorize, CONSENT_ADMIN_ROLES } from './authz.js';
-import { FIRST_PARTY_CLIENTS, RESOURCE_APPS } from './catalog.js';
+import { FIRST_PARTY_CLIENTS, RESOURCE_APPS, type ResourceApp } from './catalog.js';
 import type { DirectoryContext } from './context.js';
 import { badRequest, DirectoryError, notFound } from './errors.js';
 import type { ServicePrincipalBody } from './principals.js';
@@ -270,14 +270,11 @@ export function resourceAppFor(resource: string) {
 }
 
 /** Application permissions consented for client on resource (values of the roles claim). */
-export async function consentedAppRoles(ctx: DirectoryContext, tenantId: string, clientSpId: string, resourceSpId: string): Promise<string[]> {
-  const resource = await spRepo.getServicePrincipal(ctx.store.db, tenantId, resourceSpId);
-  if (!resource) return [];
-  const roles = (JSON.parse(resource.body) as ServicePrincipalBody).appRoles;
+export async function consentedAppRoles(ctx: DirectoryContext, tenantId: string, clientSpId: string, resource: ResourceApp, resourceSpId: string): Promise<string[]> {
   const assignments = await spRepo.listAppRoleAssignmentsOfPrincipal(ctx.store.db, tenantId, clientSpId);
   return assignments
     .filter((a) => a.resource_id === resourceSpId)
-    .map((a) => roles.find((r) => r.id === a.app_role_id)?.value)
+    .map((a) => resource.permissions.find((p) => p.roleId === a.app_role_id)?.value)
     .filter((v): v is string => typeof v === 'string')
     .sort();
 }

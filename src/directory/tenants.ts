@@ -1,7 +1,5 @@
-import type { Transaction } from 'kysely';
 import { generatePassword, hashPassword, newId } from '../lib/crypto.js';
-import type { Database } from '../store/schema.js';
-import { isUniqueViolation } from '../store/db.js';
+import { isUniqueViolation, type Executor } from '../store/db.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as usersRepo from '../store/repositories/users.js';
 import * as spRepo from '../store/repositories/servicePrincipals.js';
@@ -117,7 +115,7 @@ export async function createTenant(ctx: DirectoryContext, input: CreateTenantInp
   return { tenantId, displayName, domain, license: input.license, type: input.type, admin: { id: adminId, userPrincipalName: upn, password } };
 }
 
-async function provisionBuiltInPrincipals(trx: Transaction<Database>, tenantId: string, now: number): Promise<void> {
+async function provisionBuiltInPrincipals(trx: Executor, tenantId: string, now: number): Promise<void> {
   for (const app of RESOURCE_APPS) {
     await spRepo.insertServicePrincipal(trx, {
       tenant_id: tenantId, id: newId(), app_id: app.appId, display_name: app.displayName, app_owner_organization_id: MICROSOFT_SERVICES_TENANT_ID,
@@ -142,15 +140,26 @@ export interface TenantInfo {
   domains: { name: string; isDefault: boolean; isInitial: boolean; isVerified: boolean }[];
 }
 
-/** Finds a tenant by id or by one of its domain names. */
-export async function resolveTenant(ctx: DirectoryContext, idOrDomain: string): Promise<TenantInfo | undefined> {
+export interface TenantRef {
+  id: string;
+  type: TenantType;
+  license: License;
+}
+
+/** A tenant by id or by one of its domain names, in one query (the token endpoint's hot path). */
+export async function findTenant(ctx: DirectoryContext, idOrDomain: string): Promise<TenantRef | undefined> {
   const key = idOrDomain.toLowerCase();
   if (key.length > 255 || !/^[a-z0-9.-]+$/.test(key)) return undefined; // neither a GUID nor a domain name
-  let tenant = /^[0-9a-f-]{36}$/.test(key) ? await tenantsRepo.getTenant(ctx.store.db, key) : undefined;
-  if (!tenant) {
-    const domain = await tenantsRepo.findDomain(ctx.store.db, key);
-    if (domain) tenant = await tenantsRepo.getTenant(ctx.store.db, domain.tenant_id);
-  }
+  const row = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(key)
+    ? await tenantsRepo.getTenant(ctx.store.db, key)
+    : await tenantsRepo.findTenantByDomain(ctx.store.db, key);
+  return row && { id: row.id, type: row.tenant_type, license: row.license };
+}
+
+/** A tenant with its domains, by id or by one of its domain names. */
+export async function resolveTenant(ctx: DirectoryContext, idOrDomain: string): Promise<TenantInfo | undefined> {
+  const ref = await findTenant(ctx, idOrDomain);
+  const tenant = ref && (await tenantsRepo.getTenant(ctx.store.db, ref.id));
   if (!tenant) return undefined;
   const domains = await tenantsRepo.listDomains(ctx.store.db, tenant.id);
   return {

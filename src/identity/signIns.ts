@@ -1,5 +1,5 @@
-import type { Executor } from '../store/db.js';
-import { insertSignIn } from '../store/repositories/logs.js';
+import type { Executor, Store } from '../store/db.js';
+import { insertSignIn, insertSignIns, type SignInRow } from '../store/repositories/logs.js';
 import { describeUserAgent } from './userAgent.js';
 
 export type SignInEventType = 'interactiveUser' | 'nonInteractiveUser' | 'servicePrincipal';
@@ -28,10 +28,14 @@ export interface SignInEvent {
 
 const NO_SP = '00000000-0000-0000-0000-000000000000';
 
-/** Persists a sign-in; call it with the executor whose commit must precede the response. */
+/** Persists a sign-in within ex, the transaction whose commit must precede the response. */
 export async function recordSignIn(ex: Executor, e: SignInEvent): Promise<void> {
+  await insertSignIn(ex, toRow(e));
+}
+
+function toRow(e: SignInEvent): SignInRow {
   const device = describeUserAgent(e.userAgent);
-  await insertSignIn(ex, {
+  return {
     tenant_id: e.tenantId,
     id: e.id,
     created_at: e.createdAt,
@@ -64,5 +68,47 @@ export async function recordSignIn(ex: Executor, e: SignInEvent): Promise<void> 
       additionalDetails: e.status.additionalDetails ?? null,
       servicePrincipalIdOrNone: e.app?.servicePrincipalId ?? NO_SP,
     }),
-  });
+  };
+}
+
+const MAX_BATCH = 500;
+
+interface Pending {
+  row: SignInRow;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit: sign-ins that arrive while a commit is in flight are written together in the next
+ * transaction, so many token responses share one fsync. write() resolves only after the record's
+ * transaction has committed; if it fails, every waiting request fails (and gets no token).
+ */
+export class SignInWriter {
+  private queue: Pending[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  write(e: SignInEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row: toRow(e), resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // let the requests that are being handled right now join the first batch
+    await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        await this.store.transaction((trx) => insertSignIns(trx, batch.map((p) => p.row)));
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.running = null;
+  }
 }

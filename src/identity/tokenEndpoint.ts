@@ -10,10 +10,10 @@ import { checkClientSecret, findApplicationRow } from '../directory/applications
 import { OIDC_SCOPES, MICROSOFT_GRAPH_APP_ID, type ResourceApp } from '../directory/catalog.js';
 import type { DirectoryContext } from '../directory/context.js';
 import { consentedAppRoles, consentedScopes, resourceAppFor } from '../directory/servicePrincipals.js';
-import { resolveTenant, type TenantInfo } from '../directory/tenants.js';
+import { findTenant, type TenantRef as TenantInfo } from '../directory/tenants.js';
 import { E, OAuthError, errorBody } from './errors.js';
 import type { KeyStore } from './keys.js';
-import { recordSignIn, type SignInEvent } from './signIns.js';
+import { recordSignIn, SignInWriter, type SignInEvent } from './signIns.js';
 import { DEFAULT_THROTTLE, FailureLimiter, type ThrottleConfig } from './throttle.js';
 import { clientInfo, lifetime, newUti, pairwiseSubject, signAccessToken, signIdToken, type TokenConfig } from './tokens.js';
 
@@ -62,6 +62,7 @@ const CLIENT_AUTH_FAILURES = new Set([7000215, 7000222, 7000218, 700016, 700025]
 /** The /oauth2/v2.0/token endpoint: grants, client authentication, consent, and a sign-in record for every outcome. */
 export class TokenEndpoint {
   private readonly limiter: FailureLimiter;
+  private readonly signIns: SignInWriter;
 
   constructor(
     private readonly ctx: DirectoryContext,
@@ -70,6 +71,7 @@ export class TokenEndpoint {
     private readonly throttle: ThrottleConfig = DEFAULT_THROTTLE,
   ) {
     this.limiter = new FailureLimiter(ctx.clock);
+    this.signIns = new SignInWriter(ctx.store);
   }
 
   async handle(req: TokenRequest): Promise<TokenResponse> {
@@ -84,7 +86,7 @@ export class TokenEndpoint {
       if (ipWait > 0) throw E.throttled(ipWait);
       // the tenant first, so that every later failure lands in its sign-in log
       if (!MULTI_TENANT.has(req.tenant.toLowerCase())) {
-        tenant = await resolveTenant(this.ctx, req.tenant);
+        tenant = await findTenant(this.ctx, req.tenant);
         if (!tenant) throw E.unknownTenant(req.tenant);
       }
       for (const [k, v] of req.params) {
@@ -113,11 +115,17 @@ export class TokenEndpoint {
         ipAddress: req.ipAddress, userAgent: req.userAgent, status: { errorCode: 0, failureReason: null },
         processingTimeMs: this.ctx.clock() - started,
       };
-      // The record commits before the response exists: no token leaves without its sign-in.
-      await this.ctx.store.transaction(async (trx) => {
-        if (outcome.writes) await outcome.writes(trx);
-        await recordSignIn(trx, event);
-      });
+      // The record commits before the response exists: no token leaves without its sign-in. With
+      // other writes (refresh-token rotation) both share one transaction; alone, it joins a group commit.
+      const writes = outcome.writes;
+      if (writes) {
+        await this.ctx.store.transaction(async (trx) => {
+          await writes(trx);
+          await recordSignIn(trx, event);
+        });
+      } else {
+        await this.signIns.write(event);
+      }
       return { status: 200, body: outcome.body, headers: { ...NO_STORE, 'client-request-id': correlationId } };
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;
@@ -137,7 +145,7 @@ export class TokenEndpoint {
     const grantType = req.params.get('grant_type');
     const eventType = partial.eventType ?? (grantType === 'password' ? 'interactiveUser' : grantType === 'refresh_token' ? 'nonInteractiveUser' : 'servicePrincipal');
     const code = err.logReason?.code ?? err.code;
-    await recordSignIn(this.ctx.store.db, {
+    await this.signIns.write({
       clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: grantType === 'password' ? 'ropc' : 'none',
       clientCredentialType: 'none', ...partial, eventType,
       id: randomUUID(), tenantId: tenant.id, createdAt: this.ctx.clock(), correlationId, requestId: req.requestId,
@@ -148,7 +156,7 @@ export class TokenEndpoint {
 
   private async tenantOfUser(username: string | undefined): Promise<TenantInfo | undefined> {
     const at = username?.lastIndexOf('@') ?? -1;
-    return at > 0 ? resolveTenant(this.ctx, username!.slice(at + 1)) : undefined;
+    return at > 0 ? findTenant(this.ctx, username!.slice(at + 1)) : undefined;
   }
 
   /** client_secret_basic or client_secret_post; public clients present none. */
@@ -235,7 +243,7 @@ export class TokenEndpoint {
     const resourceSp = await this.resourceSp(tenant, resource);
     partial.resource = { appId: resource.appId, displayName: resource.displayName, servicePrincipalId: resourceSp.id };
     if (!client.sp) throw E.missingServicePrincipal(client.appId);
-    const roles = await consentedAppRoles(this.ctx, tenant.id, client.sp.id, resourceSp.id);
+    const roles = await consentedAppRoles(this.ctx, tenant.id, client.sp.id, resource, resourceSp.id);
     const wids = await usersRepo.roleIdsOfPrincipal(this.ctx.store.db, tenant.id, client.sp.id);
     const life = lifetime(this.cfg);
     const uti = newUti();
@@ -347,10 +355,12 @@ export class TokenEndpoint {
     if (req.params.get('client_info') === '1') body.client_info = clientInfo(user.id, tenant.id);
     return {
       body,
-      writes: async (ex) => {
-        if (extraWrites) await extraWrites(ex);
-        if (rtWrite) await rtWrite(ex);
-      },
+      writes: extraWrites || rtWrite
+        ? async (ex) => {
+            if (extraWrites) await extraWrites(ex);
+            if (rtWrite) await rtWrite(ex);
+          }
+        : undefined,
       event: {
         eventType, clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: eventType === 'interactiveUser' ? 'ropc' : 'none',
         clientCredentialType: client.authenticated ? 'clientSecret' : 'none',

@@ -13,7 +13,7 @@ export interface Store {
   readonly db: Kysely<Database>;
   readonly engine: Engine;
   /** Runs fn in one transaction: everything it writes commits together or not at all. */
-  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (trx: Executor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
 
   const migrator = new Migrator({
@@ -85,9 +85,49 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     db,
     engine,
-    transaction: (fn) => db.transaction().execute(fn),
+    transaction: engine === 'sqlite' ? (fn) => sqliteImmediateTransaction(db, fn) : (fn) => db.transaction().execute(fn),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running these small indexed queries, so
+ * statements are kept by SQL text. Kysely runs one statement at a time per connection (its mutex), so
+ * reusing a statement object is safe.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, max = 512) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = sqlite.prepare(sqlText);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
+/**
+ * SQLite transactions take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that
+ * reads and then writes fails with SQLITE_BUSY, without waiting, when another process wrote in
+ * between. With several processes on one file, the busy timeout then queues writers instead.
+ */
+async function sqliteImmediateTransaction<T>(db: Kysely<Database>, fn: (trx: Executor) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
 }
 
 /** True when err is a unique-constraint violation on either engine. */

@@ -31,3 +31,13 @@ export async function listDomains(ex: Executor, tenantId: string): Promise<Domai
 export async function listTenants(ex: Executor): Promise<TenantRow[]> {
   return ex.selectFrom('tenants').selectAll().orderBy('created_at').execute();
 }
+
+/** The tenant owning a domain name, in one query. */
+export async function findTenantByDomain(ex: Executor, name: string): Promise<TenantRow | undefined> {
+  return ex
+    .selectFrom('domains')
+    .innerJoin('tenants', 'tenants.id', 'domains.tenant_id')
+    .selectAll('tenants')
+    .where('domains.name', '=', name.toLowerCase())
+    .executeTakeFirst();
+}
