@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import pino from 'pino';
-import { buildApp } from '../server/app.js';
+import pino, { type Logger } from 'pino';
+import { buildApp, buildServices } from '../server/app.js';
 import { ensureLocalTls } from '../server/tls.js';
 import { createTenant } from '../directory/tenants.js';
 import { listTenants } from '../store/repositories/tenants.js';
@@ -19,6 +21,7 @@ interface ServeFlags extends StoreFlags {
   logLevel: string;
   accessTokenLifetime: string;
   strictDirectoryRead?: boolean;
+  workers: string;
 }
 
 export const DEMO_DOMAIN = 'demo.tenantry.test';
@@ -37,64 +40,121 @@ export function serveCommand(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--access-token-lifetime <minutes>', 'access-token lifetime in minutes, MIN or MIN-MAX', '60-90')
     .option('--strict-directory-read', 'also require Directory.Read.All for sign-ins')
+    .option('--workers <n>', "worker processes sharing the port ('auto' = one per CPU)", process.env.TENANTRY_WORKERS ?? '1')
     .option('--no-demo', 'do not create the demo tenant on first start')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.TENANTRY_LOG_LEVEL ?? 'info')
     .action(async (flags: ServeFlags) => serve(flags));
 }
 
-async function serve(flags: ServeFlags): Promise<void> {
+interface Settings {
+  port: number;
+  publicUrl: string;
+  tokenLifetime: { min: number; max: number };
+  workers: number;
+}
+
+function settings(flags: ServeFlags): Settings {
   const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port '${flags.port}'`);
+  if (!/^\d{1,5}$/.test(flags.port) || port > 65535) throw new UsageError(`invalid --port '${flags.port}'`);
   if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
   const m = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(flags.accessTokenLifetime);
   const min = Number(m?.[1]);
   const max = Number(m?.[2] ?? m?.[1]);
   if (!m || min < 5 || max < min || max > 1440) throw new UsageError(`invalid --access-token-lifetime '${flags.accessTokenLifetime}' (minutes, 5 to 1440, MIN or MIN-MAX)`);
-  const scheme = flags.http ? 'http' : 'https';
-  const publicUrl = (flags.publicUrl ?? `${scheme}://localhost:${port}`).replace(/\/+$/, '');
+  const workers = flags.workers === 'auto' ? availableParallelism() : Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`invalid --workers '${flags.workers}' (1 to 64, or auto)`);
+  const publicUrl = (flags.publicUrl ?? `${flags.http ? 'http' : 'https'}://localhost:${port}`).replace(/\/+$/, '');
   try {
     const u = new URL(publicUrl);
-    if (u.pathname !== '/' || u.search || u.hash) throw new Error('path');
+    if (!['http:', 'https:'].includes(u.protocol) || u.pathname !== '/' || u.search || u.hash) throw new Error('shape');
   } catch {
     throw new UsageError(`--public-url must be scheme://host[:port] with no path, got '${publicUrl}'`);
   }
-  const logger = pino({ level: flags.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
-  const dir = dataDir(flags);
-  let https: { cert: string; key: string } | null = null;
-  if (!flags.http) {
-    if (flags.tlsCert && flags.tlsKey) {
-      https = { cert: readFileSync(flags.tlsCert, 'utf8'), key: readFileSync(flags.tlsKey, 'utf8') };
-    } else {
-      const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
-      const tls = await ensureLocalTls(resolve(dir, 'tls'), host === 'localhost' ? [] : [host]);
-      https = { cert: tls.certPem, key: tls.keyPem };
-      if (tls.created) logger.info(`created a local certificate authority: ${tls.caPath}`);
-      logger.info(`clients must trust it: export NODE_EXTRA_CA_CERTS=${tls.caPath}  (Python: REQUESTS_CA_BUNDLE=${tls.caPath})`);
-    }
-  }
-  const store = await openConfiguredStore(flags);
-  const { app, services } = await buildApp({
-    store, publicUrl, https, logger,
-    accessTokenLifetime: { min: min * 60, max: max * 60 },
-    strictDirectoryRead: flags.strictDirectoryRead ?? false,
-  });
+  return { port, publicUrl, tokenLifetime: { min: min * 60, max: max * 60 }, workers };
+}
 
+async function tlsMaterial(flags: ServeFlags, s: Settings, logger: Logger, announce: boolean): Promise<{ cert: string; key: string } | null> {
+  if (flags.http) return null;
+  if (flags.tlsCert && flags.tlsKey) return { cert: readFileSync(flags.tlsCert, 'utf8'), key: readFileSync(flags.tlsKey, 'utf8') };
+  const host = new URL(s.publicUrl).hostname.replace(/^\[|\]$/g, '');
+  const tls = await ensureLocalTls(resolve(dataDir(flags), 'tls'), host === 'localhost' ? [] : [host]);
+  if (announce) {
+    if (tls.created) logger.info(`created a local certificate authority: ${tls.caPath}`);
+    logger.info(`clients must trust it: export NODE_EXTRA_CA_CERTS=${tls.caPath}  (Python: REQUESTS_CA_BUNDLE=${tls.caPath})`);
+  }
+  return { cert: tls.certPem, key: tls.keyPem };
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const s = settings(flags);
+  const logger = pino({ level: flags.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  if (cluster.isWorker) return runWorker(flags, s, logger);
+
+  const https = await tlsMaterial(flags, s, logger, true);
+  const store = await openConfiguredStore(flags);
+  // keys, secrets and the demo tenant exist before any worker starts
+  const services = await buildServices({ store, publicUrl: s.publicUrl });
   if (flags.demo && (await listTenants(store.db)).length === 0) {
     const demo = await createTenant(services.ctx, { domain: DEMO_DOMAIN, displayName: 'Tenantry Demo', license: 'P1', type: 'standard' }, 'tenantry serve');
     process.stdout.write(
       `\nDemo tenant created (shown once):\n  tenant id: ${demo.tenantId}\n  domain:    ${demo.domain}\n  admin:     ${demo.admin.userPrincipalName}\n  password:  ${demo.admin.password}\n\n`,
     );
   }
+  if (s.workers === 1) return runServer(flags, s, logger, store, https, true);
+  await store.close();
+  return runPrimary(s, logger);
+}
 
+/** Several processes share the port (node:cluster); each has its own store connection. */
+async function runPrimary(s: Settings, logger: Logger): Promise<void> {
+  let stopping = false;
+  let listening = 0;
+  const fork = () => cluster.fork();
+  cluster.on('listening', () => {
+    listening += 1;
+    if (listening === s.workers) logger.info({ url: s.publicUrl, workers: s.workers }, `Tenantry ready at ${s.publicUrl}`);
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        logger.info('stopped');
+        process.exit(0);
+      }
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker exited; starting another');
+    fork();
+  });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: stopping ${s.workers} workers`);
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  for (let i = 0; i < s.workers; i++) fork();
+}
+
+async function runWorker(flags: ServeFlags, s: Settings, logger: Logger): Promise<void> {
+  const https = await tlsMaterial(flags, s, logger, false);
+  const store = await openConfiguredStore(flags);
+  return runServer(flags, s, logger, store, https, false);
+}
+
+async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: Awaited<ReturnType<typeof openConfiguredStore>>, https: { cert: string; key: string } | null, announce: boolean): Promise<void> {
+  const { app } = await buildApp({
+    store, publicUrl: s.publicUrl, https, logger, accessTokenLifetime: s.tokenLifetime, strictDirectoryRead: flags.strictDirectoryRead ?? false,
+  });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info(`${signal}: finishing in-flight requests`);
+    if (announce) logger.info(`${signal}: finishing in-flight requests`);
     try {
       await app.close();
       await store.close();
-      logger.info('stopped');
+      if (announce) logger.info('stopped');
       process.exit(0);
     } catch (err) {
       logger.error({ err }, 'error while stopping');
@@ -103,9 +163,6 @@ async function serve(flags: ServeFlags): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-
-  await app.listen({ host: flags.host, port });
-  const addr = app.server.address();
-  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  logger.info({ url: publicUrl, port: actualPort, store: store.engine }, `Tenantry ready at ${publicUrl}`);
+  await app.listen({ host: flags.host, port: s.port });
+  if (announce) logger.info({ url: s.publicUrl, store: store.engine }, `Tenantry ready at ${s.publicUrl}`);
 }
