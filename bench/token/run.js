@@ -12,19 +12,22 @@
 //   BENCH_DATABASE_URL=postgres://…   Tenantry on PostgreSQL (default: SQLite in a fresh temp dir)
 //   BENCH_TENANTRY_LOG_LEVEL=info     Tenantry's --log-level (default: its own default, info)
 //   BENCH_ONLY=tenantry|oidc-provider run one side only (no ratio)
+//   BENCH_TENANTRY_WORKERS=N|auto     Tenantry's `serve --workers` (default: not passed, i.e. its default)
+//   BENCH_OIDC_WORKERS=N     oidc-provider processes behind node:cluster (default 1)
 //   BENCH_PROFILE=1          node --cpu-prof on the server children; prints the top costs
 //   BENCH_TMPDIR=/path       where the temp data dir goes (default: os.tmpdir()); must be a real disk
 //                            for the fsync cost to count
 //   BENCH_KEEP=1             keep the temp data dir (logs, database) for inspection
 //   BENCH_SQL_TRACE=1        time every SQLite statement in the Tenantry child during the measured run
-//                            (bench/token/sql-trace.js preload; adds overhead: not for headline figures)
+//                            (bench/token/sql-trace.js preload; adds overhead: not for headline figures,
+//                            and do not combine with BENCH_PROFILE)
 //   BENCH_RETRIES=2          re-measure (after waiting for quiet) when other processes used > 0.25 cores
 //                            during a measured run; every attempt is kept in the JSON
 //   BENCH_QUIET_WAIT=120     before each measured run, wait up to this many seconds for other
 //                            processes to leave the CPUs alone (< 0.15 cores for 2 s); 0 disables
 //
 // Only 127.0.0.1 is targeted. Every phase has a deadline and a watchdog ends the whole run.
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, closeSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -32,10 +35,11 @@ import https from 'node:https';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL, URLSearchParams } from 'node:url';
 import autocannon from 'autocannon';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { summarizeProfile, formatSummary } from './profile-summary.js';
+import { summarizeProfile, mergeSummaries, formatSummary } from './profile-summary.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -63,6 +67,8 @@ const CFG = {
   tmpParent: env.BENCH_TMPDIR || os.tmpdir(),
   sqlTrace: env.BENCH_SQL_TRACE === '1',
   quietWait: env.BENCH_QUIET_WAIT === '0' ? 0 : num('BENCH_QUIET_WAIT', 120),
+  tenantryWorkers: env.BENCH_TENANTRY_WORKERS || undefined,
+  oidcWorkers: num('BENCH_OIDC_WORKERS', 1),
   retries: env.BENCH_RETRIES === '0' ? 0 : num('BENCH_RETRIES', 2),
 };
 const DISTURBED_CORES = 0.25;
@@ -213,14 +219,29 @@ async function waitReady(base, path, ca, ms, child) {
 // ---------------------------------------------------------------- CPU accounting (Linux /proc)
 
 const CLK_TCK = 100; // USER_HZ on Linux
-function procCpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // utime + stime, all threads
-  } catch {
-    return NaN;
+/** Every live process: pid → { ppid, cpuMs, comm }. */
+function processTable() {
+  const table = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(d), { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK, comm });
+    } catch { /* exited meanwhile */ }
   }
+  return table;
+}
+/** pid and all its descendants (serve --workers forks node:cluster workers). */
+function processTree(pid, table = processTable()) {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) for (const [p, e] of table) if (e.ppid === pids[i]) pids.push(p);
+  return pids.filter((p) => table.has(p));
+}
+function treeCpuMs(pid) {
+  const table = processTable();
+  return processTree(pid, table).reduce((sum, p) => sum + table.get(p).cpuMs, 0);
 }
 function machineCpuMs() {
   try {
@@ -232,14 +253,22 @@ function machineCpuMs() {
     return { busy: NaN, total: NaN };
   }
 }
-function cpuSnapshot(pid) {
+/** CPU of the local PostgreSQL server processes (part of the system under test when Tenantry uses it). */
+function postgresCpuMs() {
+  let sum = 0;
+  for (const e of processTable().values()) if (e.comm === 'postgres' || e.comm === 'postmaster') sum += e.cpuMs;
+  return sum;
+}
+const localPostgres = () => CFG.databaseUrl && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(CFG.databaseUrl).hostname);
+function cpuSnapshot(pid, withDb) {
   const u = process.cpuUsage();
-  return { server: procCpuMs(pid), bench: (u.user + u.system) / 1000, machine: machineCpuMs(), at: performance.now() };
+  return { server: treeCpuMs(pid), bench: (u.user + u.system) / 1000, db: withDb ? postgresCpuMs() : 0, machine: machineCpuMs(), at: performance.now() };
 }
 function cpuDelta(a, b, tokens) {
   const wallMs = b.at - a.at;
   const server = b.server - a.server;
   const bench = b.bench - a.bench;
+  const db = b.db - a.db;
   const busy = b.machine.busy - a.machine.busy;
   const total = b.machine.total - a.machine.total;
   return {
@@ -247,15 +276,16 @@ function cpuDelta(a, b, tokens) {
     serverCpuMs: Math.round(server),
     serverCores: +(server / wallMs).toFixed(2),
     serverCpuUsPerToken: tokens ? Math.round((server * 1000) / tokens) : null,
+    ...(db ? { postgresCores: +(db / wallMs).toFixed(2), postgresCpuUsPerToken: tokens ? Math.round((db * 1000) / tokens) : null } : {}),
     loadGeneratorCores: +(bench / wallMs).toFixed(2),
     machineBusyShare: +(busy / total).toFixed(2),
-    otherProcessesCores: +((busy - server - bench) / wallMs).toFixed(2),
+    otherProcessesCores: +((busy - server - bench - db) / wallMs).toFixed(2),
   };
 }
 
 /** Waits (bounded) until processes other than ours use < 0.15 cores, so the figures are not someone else's. */
 async function waitQuiet(label) {
-  const ours = () => [...children].reduce((sum, c) => sum + (procCpuMs(c.pid) || 0), 0) + (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+  const ours = () => [...children].reduce((sum, c) => sum + (treeCpuMs(c.pid) || 0), 0) + (process.cpuUsage().user + process.cpuUsage().system) / 1000;
   const started = Date.now();
   let quietWindows = 0;
   let other = NaN;
@@ -338,11 +368,12 @@ async function cannon(label, { base, path, body, ca, seconds, tracker, tlsStats,
     opts.tlsOptions = { ca };
     opts.setupClient = tlsCheckingSetupClient(tlsStats);
   }
-  const before = cpuSnapshot(pid);
+  const withDb = label.startsWith('Tenantry') && localPostgres();
+  const before = cpuSnapshot(pid, withDb);
   const result = await withTimeout(new Promise((res, rej) => {
     autocannon(opts, (err, r) => (err ? rej(err) : res(r)));
   }), (seconds + 30) * 1000, `autocannon ${label}`);
-  const after = cpuSnapshot(pid);
+  const after = cpuSnapshot(pid, withDb);
   tracker.runs = (tracker.runs ?? 0) + 1;
   const ok2xx = result['2xx'];
   const secs = result.duration; // actual run time, seconds
@@ -375,7 +406,8 @@ function printRun(s) {
     `(${s.responses2xx} × 200 in ${s.seconds.toFixed(1)} s, non-2xx ${s.non2xx}, errors ${s.errors})`,
   );
   const c = s.cpu;
-  console.log(`  ${''.padEnd(28)} server ${c.serverCores} cores, ${c.serverCpuUsPerToken} µs CPU/token; autocannon ${c.loadGeneratorCores} cores; other processes ${c.otherProcessesCores} cores`);
+  const pg = c.postgresCores === undefined ? '' : `; PostgreSQL ${c.postgresCores} cores, ${c.postgresCpuUsPerToken} µs CPU/token`;
+  console.log(`  ${''.padEnd(28)} server ${c.serverCores} cores, ${c.serverCpuUsPerToken} µs CPU/token${pg}; autocannon ${c.loadGeneratorCores} cores; other processes ${c.otherProcessesCores} cores`);
   if (c.otherProcessesCores > 0.2) console.warn(`  ${''.padEnd(28)} warning: other processes used ${c.otherProcessesCores} cores during this run: figures are disturbed`);
   for (const p of s.problems) console.error(`  !! ${s.label}: ${p}`);
 }
@@ -410,15 +442,17 @@ async function setupTenantry(state) {
   const tenantId = created.tenantId;
   const upn = created.admin.userPrincipalName;
 
-  const nodeArgs = CFG.profile ? ['--cpu-prof', `--cpu-prof-dir=${state.profileDir}`, '--cpu-prof-name=tenantry.cpuprofile'] : [];
+  // default profile names carry the pid: one file per process with serve --workers
+  const nodeArgs = CFG.profile && runTenantry ? ['--cpu-prof', `--cpu-prof-dir=${join(state.profileDir, 'tenantry')}`] : [];
   const traceEnv = {};
-  if (CFG.sqlTrace && !CFG.databaseUrl) {
+  if (CFG.sqlTrace && !CFG.databaseUrl && runTenantry) {
     nodeArgs.push('--import', pathToFileURL(join(HERE, 'sql-trace.js')).href);
-    traceEnv.BENCH_SQL_TRACE_FILE = join(tmp, 'sql-trace.json');
+    traceEnv.BENCH_SQL_TRACE_FILE = join(tmp, 'sql-trace');
   }
   const serveArgs = [join(ROOT, 'bin', 'tenantry.js'), 'serve', '--data', tmp, '--host', HOST, '--port', String(port), '--no-demo', ...storeArgs];
   if (CFG.scheme === 'http') serveArgs.push('--http');
   if (CFG.logLevel) serveArgs.push('--log-level', CFG.logLevel);
+  if (CFG.tenantryWorkers) serveArgs.push('--workers', CFG.tenantryWorkers);
   const logFile = join(tmp, 'tenantry.log');
   const child = startChild('tenantry serve', [...nodeArgs, ...serveArgs], logFile, traceEnv);
   let ca;
@@ -527,8 +561,8 @@ async function signInsThroughGraph(t) {
     const r = await graph(t.base, t.ca, 'GET', next, t.adminToken);
     if (r.status !== 200) throw new Error(`signIns page ${pages}: ${r.status} ${JSON.stringify(r.body)}`);
     for (const s of r.body.value) {
-      ids.push(s.correlationId);
-      if (s.status?.errorCode !== 0) failures++;
+      if (s.status?.errorCode === 0) ids.push(s.correlationId);
+      else failures++;
     }
     pages++;
     next = r.body['@odata.nextLink'];
@@ -541,13 +575,16 @@ async function signInsInSqlite(t) {
   const db = new Database(join(tmp, 'tenantry.db'), { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare("select correlation_id as id, error_code as e from sign_ins where tenant_id = ? and app_id = ? and event_type = 'servicePrincipal'").all(t.tenantId, t.app.appId);
-    return { ids: rows.map((r) => r.id), failures: rows.filter((r) => r.e !== 0).length };
+    return { ids: rows.filter((r) => r.e === 0).map((r) => r.id), failures: rows.filter((r) => r.e !== 0).length };
   } finally {
     db.close();
   }
 }
 
-/** records must cover every 200 the client received; any extra must be a request cut off in flight. */
+/**
+ * Successful records (ids) must cover every 200 the client received, once each; any extra must be a
+ * request cut off in flight at an autocannon deadline. Failed sign-ins (failures) must not exist.
+ */
 function reconcile(source, { ids, failures }, tracker) {
   const recorded = new Set(ids);
   const duplicates = ids.length - recorded.size;
@@ -562,7 +599,7 @@ function reconcile(source, { ids, failures }, tracker) {
   }
   const ok = missing === 0 && unknown === 0 && duplicates === 0 && failures === 0 && inFlight <= CFG.connections * (tracker.runs ?? 1);
   return {
-    source, records: ids.length, responses200Received: tracker.received200.size, requestsSent: tracker.sent.size,
+    source, records: ids.length + failures, successRecords: ids.length, responses200Received: tracker.received200.size, requestsSent: tracker.sent.size,
     missingRecords: missing, recordsForRequestsCutOffInFlight: inFlight, unknownRecords: unknown, duplicateRecords: duplicates, failureRecords: failures, ok,
   };
 }
@@ -570,35 +607,63 @@ function reconcile(source, { ids, failures }, tracker) {
 function printReconcile(v) {
   const verdict = v.ok ? 'OK' : 'MISMATCH';
   console.log(
-    `  ${v.source.padEnd(24)} ${v.records} servicePrincipal sign-ins for ${v.responses200Received} × 200 received` +
+    `  ${v.source.padEnd(24)} ${v.successRecords} successful servicePrincipal sign-ins for ${v.responses200Received} × 200 received` +
     (v.recordsForRequestsCutOffInFlight ? ` + ${v.recordsForRequestsCutOffInFlight} answered after autocannon hung up at the deadline` : '') +
     `; missing ${v.missingRecords}, unknown ${v.unknownRecords}, duplicate ${v.duplicateRecords}, failed ${v.failureRecords} → ${verdict}`,
   );
 }
 
-/** Per-token SQLite cost from sql-trace.js, normalised by the sign-in INSERTs of the window. */
-async function reportSqlTrace(file) {
-  // written by the child on the second SIGUSR2
+function signalTree(pid, signal) {
+  const pids = processTree(pid);
+  for (const p of pids) {
+    try { process.kill(p, signal); } catch { /* gone */ }
+  }
+  return pids.length;
+}
+
+/** Per-token SQLite cost from sql-trace.js (one file per process), normalised by the sign-in INSERTs of the window. */
+async function reportSqlTrace(processes, tokensHint) {
+  const files = () => readdirSync(tmp).filter((x) => /^sql-trace\.\d+\.json$/.test(x));
   const deadline = Date.now() + 5000;
-  while (!existsSync(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (!existsSync(file)) return undefined;
+  while (files().length < processes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 200));
-  const rows = JSON.parse(readFileSync(file, 'utf8'));
-  const tokens = rows.filter((r) => /^insert into "sign_ins"/i.test(r.sql)).reduce((n, r) => n + r.executions, 0);
+  const merged = new Map();
+  for (const f of files()) {
+    for (const r of JSON.parse(readFileSync(join(tmp, f), 'utf8'))) {
+      const m = merged.get(r.sql) ?? { sql: r.sql, prepares: 0, prepareMs: 0, executions: 0, executeMs: 0 };
+      m.prepares += r.prepares; m.prepareMs += r.prepareMs; m.executions += r.executions; m.executeMs += r.executeMs;
+      merged.set(r.sql, m);
+    }
+  }
+  // group commit writes several sign-ins per multi-row INSERT: count rows, and show one line per statement shape
+  const tuples = (sql) => (sql.slice(sql.toLowerCase().indexOf(' values ')).match(/\(/g) ?? []).length;
+  const shape = (sql) => sql.replace(/\s+/g, ' ').replace(/( values \([^)]*\))(, \([^)]*\))+/i, '$1, … (multi-row)');
+  const grouped = new Map();
+  let tokens = 0;
+  for (const r of merged.values()) {
+    if (/^insert into "sign_ins"/i.test(r.sql)) tokens += r.executions * tuples(r.sql);
+    const k = shape(r.sql);
+    const g = grouped.get(k) ?? { sql: k, prepares: 0, prepareMs: 0, executions: 0, executeMs: 0 };
+    g.prepares += r.prepares; g.prepareMs += r.prepareMs; g.executions += r.executions; g.executeMs += r.executeMs;
+    grouped.set(k, g);
+  }
+  // sign-ins written outside the traced connection (e.g. a writer thread): normalise by the 200s instead
+  const normalisedBy = tokens ? 'sign-in rows inserted on the traced connections' : '200 responses (sign-in INSERTs not seen on the traced connections)';
+  if (!tokens) tokens = tokensHint;
   if (!tokens) return undefined;
-  const per = rows.map((r) => ({
-    sql: r.sql.replace(/\s+/g, ' '),
+  const per = [...grouped.values()].map((r) => ({
+    sql: r.sql,
     executionsPerToken: +(r.executions / tokens).toFixed(2),
     preparesPerToken: +(r.prepares / tokens).toFixed(2),
     prepareUsPerToken: +((r.prepareMs * 1000) / tokens).toFixed(1),
     executeUsPerToken: +((r.executeMs * 1000) / tokens).toFixed(1),
   })).sort((a, b) => (b.prepareUsPerToken + b.executeUsPerToken) - (a.prepareUsPerToken + a.executeUsPerToken));
   const total = per.reduce((a, r) => ({ n: a.n + r.executionsPerToken, p: a.p + r.prepareUsPerToken, e: a.e + r.executeUsPerToken }), { n: 0, p: 0, e: 0 });
-  console.log(`  SQLite per token (${tokens} sign-ins traced): ${total.n.toFixed(1)} statements, prepare ${total.p.toFixed(0)} µs + execute ${total.e.toFixed(0)} µs, synchronous on the event loop`);
+  console.log(`  SQLite per token (${tokens} tokens, per ${normalisedBy}): ${total.n.toFixed(2)} statement executions, prepare ${total.p.toFixed(0)} µs + execute ${total.e.toFixed(0)} µs, synchronous on the event loop`);
   for (const r of per.slice(0, 14)) {
     console.log(`    ${String(r.executionsPerToken).padStart(5)}×  prepare ${r.prepareUsPerToken.toFixed(0).padStart(4)} µs  execute ${r.executeUsPerToken.toFixed(0).padStart(4)} µs  ${r.sql.slice(0, 110)}`);
   }
-  return { tokens, statementsPerToken: +total.n.toFixed(2), prepareUsPerToken: +total.p.toFixed(1), executeUsPerToken: +total.e.toFixed(1), statements: per };
+  return { tokens, normalisedBy, statementsPerToken: +total.n.toFixed(2), prepareUsPerToken: +total.p.toFixed(1), executeUsPerToken: +total.e.toFixed(1), statements: per };
 }
 
 // ---------------------------------------------------------------- oidc-provider
@@ -608,8 +673,8 @@ async function setupOidc(state, certFiles) {
   const base = `${CFG.scheme}://${HOST}:${port}`;
   const clientId = 'bench-client';
   const clientSecret = randomBytes(32).toString('base64url');
-  const nodeArgs = CFG.profile ? ['--cpu-prof', `--cpu-prof-dir=${state.profileDir}`, '--cpu-prof-name=oidc-provider.cpuprofile'] : [];
-  const args = [...nodeArgs, join(HERE, 'oidc-provider-server.js'), '--port', String(port), '--max-seconds', String(Math.ceil(budgetMs / 1000) + 60)];
+  const nodeArgs = CFG.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(state.profileDir, 'oidc-provider')}`] : [];
+  const args = [...nodeArgs, join(HERE, 'oidc-provider-server.js'), '--port', String(port), '--workers', String(CFG.oidcWorkers), '--max-seconds', String(Math.ceil(budgetMs / 1000) + 60)];
   if (certFiles) args.push('--cert', certFiles.cert, '--key', certFiles.key);
   const logFile = join(tmp, 'oidc-provider.log');
   const child = startChild('oidc-provider', args, logFile, { BENCH_OIDC_CLIENT_ID: clientId, BENCH_OIDC_CLIENT_SECRET: clientSecret });
@@ -618,6 +683,19 @@ async function setupOidc(state, certFiles) {
 }
 
 // ---------------------------------------------------------------- main
+
+/** Which source the run measured: HEAD and whether src/ differs from it (read-only git; no index refresh). */
+function sourceState(distBuilt) {
+  const git = (...a) => execFileSync('git', a, { cwd: ROOT, env: { ...env, GIT_OPTIONAL_LOCKS: '0' }, stdio: ['ignore', 'pipe', 'ignore'], timeout: 10000 }).toString().trim();
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD');
+    let srcClean = true;
+    try { git('diff-index', '--quiet', 'HEAD', '--', 'src'); } catch { srcClean = false; }
+    return { commit, srcMatchesHead: srcClean, distBuilt: distBuilt.toISOString(), note: 'dist/ is what ran; it matches the commit only if it was built from a clean src/' };
+  } catch {
+    return { commit: 'unknown', distBuilt: distBuilt.toISOString() };
+  }
+}
 
 function machine() {
   const cpus = os.cpus();
@@ -656,15 +734,17 @@ async function main() {
   tmp = mkdtempSync(join(CFG.tmpParent, 'tenantry-bench-'));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, 'Z');
   const state = { profileDir: join(RESULTS_DIR, `token-${stamp}-profiles`) };
-  if (CFG.profile) mkdirSync(state.profileDir, { recursive: true });
+  if (CFG.profile) for (const d of ['tenantry', 'oidc-provider']) mkdirSync(join(state.profileDir, d), { recursive: true });
 
   console.log(`bench/token: ${CFG.connections} connections, ${CFG.warmup} s warm-up + ${CFG.duration} s per server, ${CFG.scheme.toUpperCase()} for both, ` +
-    `Tenantry store ${CFG.databaseUrl ? 'PostgreSQL' : `SQLite on ${filesystemOf(tmp)}`}; dist/ built ${distAge.toISOString()}`);
+    `Tenantry store ${CFG.databaseUrl ? 'PostgreSQL' : `SQLite on ${filesystemOf(tmp)}`}, Tenantry --workers ${CFG.tenantryWorkers ?? env.TENANTRY_WORKERS ?? '(default)'}, ` +
+    `oidc-provider workers ${CFG.oidcWorkers}; dist/ built ${distAge.toISOString()}`);
   const result = {
     date: new Date().toISOString(),
     command: `${Object.entries(env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${k === 'BENCH_DATABASE_URL' ? '<url>' : v}`).join(' ')} npm run bench:token`.trim(),
     config: { ...CFG, databaseUrl: CFG.databaseUrl ? '<postgres>' : undefined, tmpParent: undefined, store: CFG.databaseUrl ? 'postgres' : 'sqlite' },
     machine: machine(),
+    source: sourceState(distAge),
     tenantry: null,
     oidcProvider: null,
     ratio: null,
@@ -703,12 +783,12 @@ async function main() {
     const tracing = CFG.sqlTrace && !CFG.databaseUrl;
     const run = await measure('Tenantry', target, tracing ? {
       before: () => {
-        rmSync(join(tmp, 'sql-trace.json'), { force: true });
-        process.kill(t.child.pid, 'SIGUSR2');
+        for (const f of readdirSync(tmp).filter((x) => x.startsWith('sql-trace.'))) rmSync(join(tmp, f), { force: true });
+        signalTree(t.child.pid, 'SIGUSR2');
       },
       after: async (r) => {
-        process.kill(t.child.pid, 'SIGUSR2');
-        r.sqlTrace = await reportSqlTrace(join(tmp, 'sql-trace.json'));
+        const n = signalTree(t.child.pid, 'SIGUSR2');
+        r.sqlTrace = await reportSqlTrace(n, r.responses2xx);
       },
     } : {});
     result.tenantry = { ...run, warmup: warm, token: result.tenantryToken };
@@ -765,12 +845,16 @@ async function main() {
   if (CFG.profile) {
     result.profiles = {};
     await new Promise((r) => setTimeout(r, 300));
-    for (const f of readdirSync(state.profileDir).filter((x) => x.endsWith('.cpuprofile'))) {
-      const summary = summarizeProfile(JSON.parse(readFileSync(join(state.profileDir, f), 'utf8')));
-      const n = f.startsWith('tenantry') ? (result.tenantry?.responses2xx ?? 0) + (result.tenantry?.warmup.responses2xx ?? 0) : (result.oidcProvider?.responses2xx ?? 0) + (result.oidcProvider?.warmup.responses2xx ?? 0);
-      console.log(`\nCPU profile ${join(state.profileDir, f)}:`);
+    for (const [name, r] of [['tenantry', result.tenantry], ['oidc-provider', result.oidcProvider]]) {
+      const dir = join(state.profileDir, name);
+      if (!r || !existsSync(dir)) continue;
+      const files = readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'));
+      if (!files.length) continue;
+      const summary = mergeSummaries(files.map((f) => summarizeProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')))));
+      const n = r.warmup.responses2xx + r.attempts.reduce((x, a) => x + a.responses2xx, 0); // every token the process issued
+      console.log(`\nCPU profile of ${name} (${files.length} process${files.length > 1 ? 'es' : ''}, ${dir}):`);
       console.log(formatSummary(summary, n));
-      result.profiles[f] = { file: join(state.profileDir, f), tokens: n, ...summary };
+      result.profiles[name] = { dir, files, tokens: n, ...summary };
     }
   }
 
@@ -787,8 +871,11 @@ async function main() {
   console.log('\n| date | scheme | Tenantry store | connections | duration | Tenantry tokens/s | p50 | p99 | oidc-provider tokens/s | p50 | p99 | ratio | every sign-in recorded |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   console.log(md);
+  for (const [name, r] of [['Tenantry', result.tenantry], ['oidc-provider', result.oidcProvider]]) {
+    if (r?.disturbed) console.warn(`note: every ${name} attempt was disturbed by other processes (${r.cpu.otherProcessesCores} cores at best): treat its figures with care`);
+  }
   if (result.ratio !== null) console.log(`\nratio Tenantry / oidc-provider = ${result.ratio.toFixed(2)}×  (target ≥ 1.0×, goal 1.5×)`);
-  console.log(`result: ${file}`);
+  console.log(`result: ${file}  (HEAD ${result.source.commit}${result.source.srcMatchesHead === false ? ', src/ has uncommitted changes' : ''}, dist/ built ${result.source.distBuilt})`);
   if (CFG.keep) console.log(`data dir kept: ${tmp}`);
   for (const w of warnings) console.warn(`warning: ${w}`);
 
@@ -802,7 +889,7 @@ async function main() {
 
 function cell(r, what) {
   if (!r) return '–';
-  if (what === 'tokensPerSec') return String(Math.round(r.tokensPerSec));
+  if (what === 'tokensPerSec') return `${Math.round(r.tokensPerSec)}${r.disturbed ? ' (disturbed)' : ''}`;
   return `${r.latencyMs[what]} ms`;
 }
 
