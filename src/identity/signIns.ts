@@ -1,5 +1,5 @@
 import type { Executor, Store } from '../store/db.js';
-import { insertSignIn, insertSignIns, type SignInRow } from '../store/repositories/logs.js';
+import { insertSignIn, type SignInRow } from '../store/repositories/logs.js';
 import { describeUserAgent } from './userAgent.js';
 
 export type SignInEventType = 'interactiveUser' | 'nonInteractiveUser' | 'servicePrincipal';
@@ -103,7 +103,7 @@ export class SignInWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        await this.store.transaction((trx) => insertSignIns(trx, batch.map((p) => p.row)));
+        await this.store.appendSignIns(batch.map((p) => p.row));
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err);

@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database, SignInsTable } from './schema.js';
+import { sqliteThreadAppender, transactionAppender, type SignInAppender } from './signInAppender.js';
+import { createRequire } from 'node:module';
 import * as m001 from './migrations/001_initial.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -12,6 +14,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Store {
   readonly db: Kysely<Database>;
   readonly engine: Engine;
+  /** Durably appends a batch of sign-in records (group commit); resolves after the commit. */
+  appendSignIns(rows: SignInsTable[]): Promise<void>;
   /** Runs fn in one transaction: everything it writes commits together or not at all. */
   transaction<T>(fn: (trx: Executor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -31,6 +35,7 @@ const migrations = { '001_initial': m001 };
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let engine: Engine;
+  let sqliteFile: string | undefined;
   let migrationTableSchema: string | undefined;
   if (options.databaseUrl) {
     engine = 'postgres';
@@ -59,7 +64,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   } else {
     engine = 'sqlite';
     const path = options.sqlitePath ?? ':memory:';
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      sqliteFile = path;
+    }
     const sqlite = new SqliteDatabase(path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
@@ -82,11 +90,18 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     throw error instanceof Error ? error : new Error(String(error));
   }
 
+  const appender: SignInAppender = sqliteFile
+    ? sqliteThreadAppender(sqliteFile, createRequire(import.meta.url).resolve('better-sqlite3'))
+    : transactionAppender(db);
   return {
     db,
     engine,
+    appendSignIns: (rows) => appender.append(rows),
     transaction: engine === 'sqlite' ? (fn) => sqliteImmediateTransaction(db, fn) : (fn) => db.transaction().execute(fn),
-    close: () => db.destroy(),
+    close: async () => {
+      await appender.close();
+      await db.destroy();
+    },
   };
 }
 
