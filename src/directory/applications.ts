@@ -296,23 +296,16 @@ export async function removePassword(ctx: DirectoryContext, actor: Actor, key: A
 export type SecretCheck = 'valid' | 'invalid' | 'expired';
 
 /**
- * Checks a client secret against every credential of the app in constant time per credential.
- * The hash comparison runs even when the app has no credential, so timing says little.
+ * Checks a client secret against the app's credentials, comparing hashes in constant time. The hash
+ * is computed and compared even when there is no credential, so timing says little.
  */
-export async function checkClientSecret(ctx: DirectoryContext, tenantId: string, applicationId: string | null, secret: string): Promise<SecretCheck> {
+export function checkClientSecret(ctx: DirectoryContext, creds: readonly PasswordCredentialRow[], secret: string): SecretCheck {
   const presented = hashToken(ctx.secretPepper, secret);
-  const creds = applicationId ? await appsRepo.listPasswordCredentials(ctx.store.db, tenantId, applicationId) : [];
   const now = ctx.clock();
   let result: SecretCheck = 'invalid';
   for (const c of creds) {
-    if (constantTimeEqual(presented, c.secret_hash)) {
-      result = now >= c.start_at && now < c.end_at ? 'valid' : 'expired';
-    }
+    if (constantTimeEqual(presented, c.secret_hash)) result = now >= c.start_at && now < c.end_at ? 'valid' : 'expired';
   }
   if (creds.length === 0) constantTimeEqual(presented, presented);
   return result;
-}
-
-export async function findApplicationRow(ctx: DirectoryContext, tenantId: string, appId: string): Promise<ApplicationRow | undefined> {
-  return isGuid(appId) ? appsRepo.findApplicationByAppId(ctx.store.db, tenantId, appId.toLowerCase()) : undefined;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Executor } from '../store/db.js';
 import { insertDirectoryAudit } from '../store/repositories/logs.js';
+import { bumpDirectoryVersion } from '../store/repositories/tenants.js';
 import type { Actor } from './actor.js';
 
 export interface ModifiedProperty {
@@ -59,8 +60,12 @@ function initiatedBy(actor: Actor): Record<string, unknown> {
   }
 }
 
-/** Writes the audit record with ex, which must be the transaction of the change it describes. */
+/**
+ * Writes the audit record with ex, which must be the transaction of the change it describes, and
+ * bumps the tenant's directory version (every change is audited, so every change invalidates caches).
+ */
 export async function recordAudit(ex: Executor, actor: Actor, event: AuditEvent, now: number): Promise<string> {
+  await bumpDirectoryVersion(ex, actor.tenantId);
   const id = auditId(actor.correlationId);
   const targetResources = event.targets.map((t) => ({
     id: t.id,

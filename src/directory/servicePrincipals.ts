@@ -12,6 +12,7 @@ import { FIRST_PARTY_CLIENTS, RESOURCE_APPS, type ResourceApp } from './catalog.
 import type { DirectoryContext } from './context.js';
 import { badRequest, DirectoryError, notFound } from './errors.js';
 import type { ServicePrincipalBody } from './principals.js';
+import type { DirectoryReads } from './snapshot.js';
 import { asObject, isGuid, rejectUnknown } from './validate.js';
 
 export interface ServicePrincipal extends ServicePrincipalBody {
@@ -270,8 +271,8 @@ export function resourceAppFor(resource: string) {
 }
 
 /** Application permissions consented for client on resource (values of the roles claim). */
-export async function consentedAppRoles(ctx: DirectoryContext, tenantId: string, clientSpId: string, resource: ResourceApp, resourceSpId: string): Promise<string[]> {
-  const assignments = await spRepo.listAppRoleAssignmentsOfPrincipal(ctx.store.db, tenantId, clientSpId);
+export async function consentedAppRoles(reads: DirectoryReads, clientSpId: string, resource: ResourceApp, resourceSpId: string): Promise<string[]> {
+  const assignments = await reads.appRoleAssignmentsOf(clientSpId);
   return assignments
     .filter((a) => a.resource_id === resourceSpId)
     .map((a) => resource.permissions.find((p) => p.roleId === a.app_role_id)?.value)
@@ -280,8 +281,8 @@ export async function consentedAppRoles(ctx: DirectoryContext, tenantId: string,
 }
 
 /** Delegated scopes a user's token for client on resource may carry: tenant-wide and personal grants, plus pre-authorisations. */
-export async function consentedScopes(ctx: DirectoryContext, tenantId: string, client: { spId: string; appId: string }, resourceSp: ServicePrincipalRow, userId: string): Promise<Set<string>> {
-  const grants = await spRepo.listPermissionGrants(ctx.store.db, tenantId, { clientId: client.spId, resourceId: resourceSp.id });
+export async function consentedScopes(reads: DirectoryReads, client: { spId: string; appId: string }, resourceSp: ServicePrincipalRow, userId: string): Promise<Set<string>> {
+  const grants = await reads.permissionGrants(client.spId, resourceSp.id);
   const out = new Set<string>();
   for (const g of grants) {
     if (g.consent_type === 'AllPrincipals' || g.principal_id === userId) for (const s of g.scope.split(' ')) out.add(s);

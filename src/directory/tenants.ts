@@ -144,6 +144,8 @@ export interface TenantRef {
   id: string;
   type: TenantType;
   license: License;
+  /** directory version: changes with every directory change */
+  version: number;
 }
 
 /** A tenant by id or by one of its domain names, in one query (the token endpoint's hot path). */
@@ -153,7 +155,7 @@ export async function findTenant(ctx: DirectoryContext, idOrDomain: string): Pro
   const row = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(key)
     ? await tenantsRepo.getTenant(ctx.store.db, key)
     : await tenantsRepo.findTenantByDomain(ctx.store.db, key);
-  return row && { id: row.id, type: row.tenant_type, license: row.license };
+  return row && { id: row.id, type: row.tenant_type, license: row.license, version: Number(row.directory_version) };
 }
 
 /** A tenant with its domains, by id or by one of its domain names. */

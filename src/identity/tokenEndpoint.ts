@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { dummyPasswordHash, hashToken, randomToken, verifyPassword } from '../lib/crypto.js';
 import * as refreshRepo from '../store/repositories/refreshTokens.js';
-import * as spRepo from '../store/repositories/servicePrincipals.js';
 import * as usersRepo from '../store/repositories/users.js';
 import type { ServicePrincipalRow } from '../store/repositories/servicePrincipals.js';
 import type { UserRow } from '../store/repositories/users.js';
 import type { Executor } from '../store/db.js';
-import { checkClientSecret, findApplicationRow } from '../directory/applications.js';
+import { checkClientSecret } from '../directory/applications.js';
+import { DirectorySnapshots, type DirectoryReads } from '../directory/snapshot.js';
 import { OIDC_SCOPES, MICROSOFT_GRAPH_APP_ID, type ResourceApp } from '../directory/catalog.js';
 import type { DirectoryContext } from '../directory/context.js';
 import { consentedAppRoles, consentedScopes, resourceAppFor } from '../directory/servicePrincipals.js';
@@ -63,6 +63,7 @@ const CLIENT_AUTH_FAILURES = new Set([7000215, 7000222, 7000218, 700016, 700025]
 export class TokenEndpoint {
   private readonly limiter: FailureLimiter;
   private readonly signIns: SignInWriter;
+  private readonly snapshots: DirectorySnapshots;
 
   constructor(
     private readonly ctx: DirectoryContext,
@@ -72,6 +73,11 @@ export class TokenEndpoint {
   ) {
     this.limiter = new FailureLimiter(ctx.clock);
     this.signIns = new SignInWriter(ctx.store);
+    this.snapshots = new DirectorySnapshots(ctx);
+  }
+
+  private reads(tenant: TenantInfo): DirectoryReads {
+    return this.snapshots.for(tenant);
   }
 
   async handle(req: TokenRequest): Promise<TokenResponse> {
@@ -188,10 +194,12 @@ export class TokenEndpoint {
     const clientWait = this.limiter.retryAfter(`client:${tenant.id}:${partial.app.appId}`, this.throttle.perClient);
     if (clientWait > 0) throw E.throttled(clientWait);
 
-    const sp = /^[0-9a-f-]{36}$/.test(normalizedId) ? await spRepo.findServicePrincipalByAppId(this.ctx.store.db, tenant.id, normalizedId) : undefined;
-    const app = await findApplicationRow(this.ctx, tenant.id, normalizedId);
+    const reads = this.reads(tenant);
+    const isGuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(normalizedId);
+    const sp = isGuid ? await reads.servicePrincipalByAppId(normalizedId) : undefined;
+    const app = isGuid ? await reads.applicationByAppId(normalizedId) : undefined;
     if (!app && !sp) {
-      if (secret !== undefined) await checkClientSecret(this.ctx, tenant.id, null, secret); // same work as a real check
+      if (secret !== undefined) checkClientSecret(this.ctx, [], secret); // same work as a real check
       throw E.unknownApp(clientId, tenant.id);
     }
     const displayName = app?.display_name ?? sp?.display_name ?? null;
@@ -211,7 +219,7 @@ export class TokenEndpoint {
       throw E.missingClientSecret();
     }
     partial.clientCredentialType = 'clientSecret';
-    const check = await checkClientSecret(this.ctx, tenant.id, app.id, secret);
+    const check = checkClientSecret(this.ctx, await reads.passwordCredentials(app.id), secret);
     if (check === 'expired') throw E.expiredClientSecret(normalizedId);
     if (check !== 'valid') throw E.invalidClientSecret(normalizedId);
     client.authenticated = true;
@@ -219,7 +227,7 @@ export class TokenEndpoint {
   }
 
   private async resourceSp(tenant: TenantInfo, resource: ResourceApp): Promise<ServicePrincipalRow> {
-    const sp = await spRepo.findServicePrincipalByAppId(this.ctx.store.db, tenant.id, resource.appId);
+    const sp = await this.reads(tenant).servicePrincipalByAppId(resource.appId);
     if (!sp) throw E.unknownResource(resource.appId, tenant.id);
     return sp;
   }
@@ -243,8 +251,9 @@ export class TokenEndpoint {
     const resourceSp = await this.resourceSp(tenant, resource);
     partial.resource = { appId: resource.appId, displayName: resource.displayName, servicePrincipalId: resourceSp.id };
     if (!client.sp) throw E.missingServicePrincipal(client.appId);
-    const roles = await consentedAppRoles(this.ctx, tenant.id, client.sp.id, resource, resourceSp.id);
-    const wids = await usersRepo.roleIdsOfPrincipal(this.ctx.store.db, tenant.id, client.sp.id);
+    const reads = this.reads(tenant);
+    const roles = await consentedAppRoles(reads, client.sp.id, resource, resourceSp.id);
+    const wids = await reads.roleIdsOf(client.sp.id);
     const life = lifetime(this.cfg);
     const uti = newUti();
     const accessToken = await signAccessToken(this.keys, this.cfg, {
@@ -290,7 +299,7 @@ export class TokenEndpoint {
     const parsed = this.parseDelegatedScopes(scope);
     const resourceSp = await this.resourceSp(tenant, parsed.resource);
     const consented = client.sp
-      ? await consentedScopes(this.ctx, tenant.id, { spId: client.sp.id, appId: client.appId }, resourceSp, user.id)
+      ? await consentedScopes(this.reads(tenant), { spId: client.sp.id, appId: client.appId }, resourceSp, user.id)
       : new Set<string>();
     const granted = parsed.requested === 'default' ? [...consented].sort() : parsed.requested;
     if (granted.length === 0 || granted.some((s) => !consented.has(s))) throw E.consentRequired(client.appId, client.displayName ?? client.appId);
@@ -331,7 +340,7 @@ export class TokenEndpoint {
     const now = this.ctx.clock();
     const life = lifetime(this.cfg);
     const uti = newUti();
-    const wids = await usersRepo.roleIdsOfPrincipal(this.ctx.store.db, tenant.id, user.id);
+    const wids = await this.reads(tenant).roleIdsOf(user.id);
     const sub = pairwiseSubject(user.id, client.appId);
     const accessToken = await signAccessToken(this.keys, this.cfg, {
       tenantId: tenant.id, audience: resolved.resource.identifierUris[0]!, clientAppId: client.appId, clientDisplayName: client.displayName,

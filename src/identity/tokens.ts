@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { KeyStore } from './keys.js';
+import { signRs256 } from './jwt.js';
 
 export interface TokenConfig {
   /** scheme://host[:port] that clients use; issuer and links are built on it */
@@ -70,7 +70,7 @@ export async function signAccessToken(keys: KeyStore, cfg: TokenConfig, t: Acces
     if (t.user.wids.length > 0) claims.wids = t.user.wids;
   }
   const key = keys.active;
-  return new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid, x5t: key.kid }).sign(key.privateKey);
+  return signRs256(key, claims, { x5t: key.kid });
 }
 
 export interface IdTokenInput {
@@ -90,7 +90,7 @@ export async function signIdToken(keys: KeyStore, cfg: TokenConfig, t: IdTokenIn
     name: t.user.name, oid: t.user.id, preferred_username: t.user.upn, sub: t.user.sub, tid: t.tenantId, ver: '2.0',
   };
   if (t.nonce) claims.nonce = t.nonce;
-  return new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid }).sign(key.privateKey);
+  return signRs256(key, claims);
 }
 
 export const clientInfo = (userId: string, tenantId: string): string =>

@@ -7,6 +7,7 @@ import type { Database, SignInsTable } from './schema.js';
 import { sqliteThreadAppender, transactionAppender, type SignInAppender } from './signInAppender.js';
 import { createRequire } from 'node:module';
 import * as m001 from './migrations/001_initial.js';
+import * as m002 from './migrations/002_directory_version.js';
 
 export type Engine = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -30,7 +31,7 @@ export interface StoreOptions {
 // int8 (bigint) columns hold epoch milliseconds: safe as JS numbers.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-const migrations = { '001_initial': m001 };
+const migrations = { '001_initial': m001, '002_directory_version': m002 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;

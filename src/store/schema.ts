@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table shapes as Kysely sees them. Times are Unix epoch milliseconds (bigint in PostgreSQL,
  * INTEGER in SQLite; both read back as JS numbers). Booleans are stored as 0/1 integers so the
@@ -9,6 +11,8 @@ export interface TenantsTable {
   tenant_type: 'standard' | 'b2c';
   license: 'none' | 'P1' | 'P2';
   created_at: number;
+  /** bumped by every directory change (with its audit record); lets readers cache per version */
+  directory_version: Generated<number>;
 }
 
 export interface DomainsTable {

@@ -14,6 +14,8 @@ import * as usersRepo from '../../src/store/repositories/users.js';
 import type { DirectoryAuditRow, SignInRow } from '../../src/store/repositories/logs.js';
 import { createTestStore, TEST_ENGINE, type TestStore } from '../helpers/store.js';
 
+const ALL_MIGRATIONS = ['001_initial', '002_directory_version'];
+
 /** Repository-level behaviour that must be identical on SQLite and PostgreSQL. */
 
 const TABLES = [
@@ -82,14 +84,14 @@ describe(`store (${TEST_ENGINE})`, () => {
     it('create every table once; opening the same store again changes nothing and keeps the data', async () => {
       expect(ts.store.engine).toBe(TEST_ENGINE);
       expect(await userTables(ts.store)).toEqual(TABLES);
-      expect(await migrationNames(ts.store)).toEqual(['001_initial']);
+      expect(await migrationNames(ts.store)).toEqual(ALL_MIGRATIONS);
       const id = randomUUID();
       await tenantsRepo.insertTenant(db, tenantRow(id));
 
       const second = await reopen(ts);
       try {
         expect(second.engine).toBe(TEST_ENGINE);
-        expect(await migrationNames(second)).toEqual(['001_initial']);
+        expect(await migrationNames(second)).toEqual(ALL_MIGRATIONS);
         expect(await userTables(second)).toEqual(TABLES);
         expect((await tenantsRepo.getTenant(second.db, id))?.display_name).toBe(`tenant ${id.slice(0, 4)}`);
       } finally {
@@ -98,8 +100,8 @@ describe(`store (${TEST_ENGINE})`, () => {
       // two more handles at the same time
       const [third, fourth] = await Promise.all([reopen(ts), reopen(ts)]);
       try {
-        expect(await migrationNames(third)).toEqual(['001_initial']);
-        expect(await migrationNames(fourth)).toEqual(['001_initial']);
+        expect(await migrationNames(third)).toEqual(ALL_MIGRATIONS);
+        expect(await migrationNames(fourth)).toEqual(ALL_MIGRATIONS);
       } finally {
         await third.close();
         await fourth.close();
@@ -111,7 +113,7 @@ describe(`store (${TEST_ENGINE})`, () => {
       const other = await createTestStore();
       try {
         expect(await userTables(other.store)).toEqual(TABLES);
-        expect(await migrationNames(other.store)).toEqual(['001_initial']);
+        expect(await migrationNames(other.store)).toEqual(ALL_MIGRATIONS);
         expect(await tenantsRepo.listTenants(other.store.db)).toEqual([]);
         expect((await tenantsRepo.listTenants(db)).length).toBeGreaterThan(0);
       } finally {

@@ -1,10 +1,11 @@
 import type { Executor } from '../db.js';
+import type { Insertable, Selectable } from 'kysely';
 import type { DomainsTable, TenantsTable } from '../schema.js';
 
-export type TenantRow = TenantsTable;
+export type TenantRow = Selectable<TenantsTable>;
 export type DomainRow = DomainsTable;
 
-export async function insertTenant(ex: Executor, row: TenantRow): Promise<void> {
+export async function insertTenant(ex: Executor, row: Insertable<TenantsTable>): Promise<void> {
   await ex.insertInto('tenants').values(row).execute();
 }
 
@@ -40,4 +41,9 @@ export async function findTenantByDomain(ex: Executor, name: string): Promise<Te
     .selectAll('tenants')
     .where('domains.name', '=', name.toLowerCase())
     .executeTakeFirst();
+}
+
+/** Marks the tenant's directory as changed; call it in the transaction of the change. */
+export async function bumpDirectoryVersion(ex: Executor, tenantId: string): Promise<void> {
+  await ex.updateTable('tenants').set((eb) => ({ directory_version: eb('directory_version', '+', 1) })).where('id', '=', tenantId).execute();
 }
