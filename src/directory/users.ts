@@ -52,6 +52,7 @@ export async function me(ctx: DirectoryContext, actor: Actor): Promise<User> {
   if (actor.kind !== 'user') {
     throw new DirectoryError('badRequest', 'BadRequest', '/me request is only valid with delegated authentication flow.');
   }
+  authorize(actor, { scopes: ['User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'], appRoles: [] });
   const row = await usersRepo.getUser(ctx.store.db, actor.tenantId, actor.userId);
   if (!row) throw notFound(actor.userId);
   return toUser(row);

@@ -2,6 +2,9 @@ import { issuerFor } from './tokens.js';
 
 const TENANT_PLACEHOLDER = '{tenantid}';
 
+/** Path segments that name no tenant: the multi-tenant endpoints of the identity platform. */
+export const MULTI_TENANT_SEGMENTS: ReadonlySet<string> = new Set(['common', 'organizations', 'consumers']);
+
 /** The v2.0 OpenID Connect discovery document for a tenant (or common/organizations). */
 export function openIdConfiguration(publicUrl: string, tenantSegment: string, tenantId: string | null): Record<string, unknown> {
   const base = `${publicUrl}/${tenantSegment}`;

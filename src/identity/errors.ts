@@ -32,6 +32,8 @@ export const E = {
     new OAuthError(400, 'invalid_client', 7000229, `The client application ${appId} is missing service principal in the tenant.`),
   unknownTenant: (tenant: string) =>
     new OAuthError(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`),
+  ropcOnCommon: () =>
+    new OAuthError(400, 'invalid_request', 9001023, "The grant type isn't supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint."),
   tenantRequired: () =>
     new OAuthError(400, 'invalid_request', 700016, "Use a tenant-specific endpoint or configure the application to be multi-tenant. The client credentials flow is not supported on the '/common' or '/organizations' endpoints."),
   invalidScope: (scope: string) =>

@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { resolveTenant } from '../directory/tenants.js';
 import type { DirectoryContext } from '../directory/context.js';
-import { openIdConfiguration, instanceDiscovery } from './discovery.js';
+import { instanceDiscovery, MULTI_TENANT_SEGMENTS, openIdConfiguration } from './discovery.js';
 import { E, errorBody } from './errors.js';
 import type { KeyStore } from './keys.js';
 import { clientRequestId } from '../graph/errors.js';
 import type { TokenEndpoint } from './tokenEndpoint.js';
 import { issuerFor } from './tokens.js';
 
-const MULTI = new Set(['common', 'organizations']);
 const DISCOVERY_CACHE = { 'cache-control': 'max-age=86400, private', 'access-control-allow-origin': '*' };
 
 export interface IdentityRoutesOptions {
@@ -29,7 +28,7 @@ export async function identityRoutes(app: FastifyInstance, opts: IdentityRoutesO
 
   app.get<{ Params: { tenant: string } }>('/:tenant/v2.0/.well-known/openid-configuration', async (req, reply) => {
     const seg = req.params.tenant;
-    if (MULTI.has(seg.toLowerCase())) return reply.headers(DISCOVERY_CACHE).send(openIdConfiguration(publicUrl, seg, null));
+    if (MULTI_TENANT_SEGMENTS.has(seg.toLowerCase())) return reply.headers(DISCOVERY_CACHE).send(openIdConfiguration(publicUrl, seg, null));
     const tenant = await resolveTenant(ctx, seg);
     if (!tenant) return reply.code(400).send(unknownTenant(seg, req.id));
     return reply.headers(DISCOVERY_CACHE).send(openIdConfiguration(publicUrl, seg, tenant.id));
@@ -38,7 +37,7 @@ export async function identityRoutes(app: FastifyInstance, opts: IdentityRoutesO
   app.get<{ Params: { tenant: string } }>('/:tenant/discovery/v2.0/keys', async (req, reply) => {
     const seg = req.params.tenant;
     let issuer = issuerFor(publicUrl, '{tenantid}');
-    if (!MULTI.has(seg.toLowerCase())) {
+    if (!MULTI_TENANT_SEGMENTS.has(seg.toLowerCase())) {
       const tenant = await resolveTenant(ctx, seg);
       if (!tenant) return reply.code(400).send(unknownTenant(seg, req.id));
       issuer = issuerFor(publicUrl, tenant.id);

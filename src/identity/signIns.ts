@@ -26,27 +26,34 @@ export interface SignInEvent {
   processingTimeMs?: number;
 }
 
-const NO_SP = '00000000-0000-0000-0000-000000000000';
 
 /** Persists a sign-in within ex, the transaction whose commit must precede the response. */
 export async function recordSignIn(ex: Executor, e: SignInEvent): Promise<void> {
   await insertSignIn(ex, toRow(e));
 }
 
+/** At most n code points (never splitting a surrogate pair), for length-limited columns. */
+function clip(v: string | null | undefined, n: number): string | null {
+  if (v === null || v === undefined) return null;
+  if (v.length <= n) return v;
+  return Array.from(v).slice(0, n).join('');
+}
+
 function toRow(e: SignInEvent): SignInRow {
   const device = describeUserAgent(e.userAgent);
+  // what the caller typed is recorded, lower-cased first and then cut to the column's size
   return {
     tenant_id: e.tenantId,
     id: e.id,
     created_at: e.createdAt,
     event_type: e.eventType,
     user_id: e.user?.id ?? null,
-    user_principal_name: e.user?.userPrincipalName.toLowerCase() ?? null,
-    user_display_name: e.user?.displayName ?? null,
-    app_id: e.app?.appId ?? null,
-    app_display_name: e.app?.displayName ?? null,
+    user_principal_name: clip(e.user?.userPrincipalName.toLowerCase(), 320),
+    user_display_name: clip(e.user?.displayName, 256),
+    app_id: clip(e.app?.appId, 36),
+    app_display_name: clip(e.app?.displayName, 256),
     service_principal_id: e.app?.servicePrincipalId ?? null,
-    ip_address: e.ipAddress,
+    ip_address: clip(e.ipAddress, 64),
     client_app_used: e.clientAppUsed,
     resource_id: e.resource?.appId ?? null,
     resource_display_name: e.resource?.displayName ?? null,
@@ -55,7 +62,7 @@ function toRow(e: SignInEvent): SignInRow {
     failure_reason: e.status.failureReason,
     details: JSON.stringify({
       isInteractive: e.eventType === 'interactiveUser',
-      userAgent: e.userAgent ?? '',
+      userAgent: clip(e.userAgent, 512) ?? '',
       deviceDetail: { deviceId: '', displayName: '', operatingSystem: device.operatingSystem, browser: device.browser, isCompliant: false, isManaged: false, trustType: '' },
       authenticationProtocol: e.authenticationProtocol,
       clientCredentialType: e.clientCredentialType,
@@ -66,7 +73,6 @@ function toRow(e: SignInEvent): SignInRow {
       uniqueTokenIdentifier: e.uniqueTokenIdentifier ?? '',
       processingTimeInMilliseconds: e.processingTimeMs ?? 0,
       additionalDetails: e.status.additionalDetails ?? null,
-      servicePrincipalIdOrNone: e.app?.servicePrincipalId ?? NO_SP,
     }),
   };
 }
@@ -82,7 +88,8 @@ interface Pending {
 /**
  * Group commit: sign-ins that arrive while a commit is in flight are written together in the next
  * transaction, so many token responses share one fsync. write() resolves only after the record's
- * transaction has committed; if it fails, every waiting request fails (and gets no token).
+ * transaction has committed. When a batch fails its rows are retried one by one, so only a record
+ * that cannot be written fails its request (which then gets no token).
  */
 export class SignInWriter {
   private queue: Pending[] = [];
@@ -106,7 +113,12 @@ export class SignInWriter {
         await this.store.appendSignIns(batch.map((p) => p.row));
         for (const p of batch) p.resolve();
       } catch (err) {
-        for (const p of batch) p.reject(err);
+        if (batch.length === 1) {
+          batch[0]!.reject(err);
+          continue;
+        }
+        // one bad row must not fail its neighbours: write them one by one
+        for (const p of batch) await this.store.appendSignIns([p.row]).then(p.resolve, p.reject);
       }
     }
     this.running = null;

@@ -11,6 +11,7 @@ import { OIDC_SCOPES, MICROSOFT_GRAPH_APP_ID, type ResourceApp } from '../direct
 import type { DirectoryContext } from '../directory/context.js';
 import { consentedAppRoles, consentedScopes, resourceAppFor } from '../directory/servicePrincipals.js';
 import { findTenant, type TenantRef as TenantInfo } from '../directory/tenants.js';
+import { MULTI_TENANT_SEGMENTS } from './discovery.js';
 import { E, OAuthError, errorBody } from './errors.js';
 import type { KeyStore } from './keys.js';
 import { recordSignIn, SignInWriter, type SignInEvent } from './signIns.js';
@@ -53,9 +54,8 @@ interface Outcome {
   writes?: (ex: Executor) => Promise<void>;
 }
 
-const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const GRANTS = new Set(['client_credentials', 'password', 'refresh_token']);
-const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache', expires: '-1' };
 /** client-authentication failures that count towards throttling */
 const CLIENT_AUTH_FAILURES = new Set([7000215, 7000222, 7000218, 700016, 700025]);
 
@@ -86,23 +86,20 @@ export class TokenEndpoint {
     let tenant: TenantInfo | undefined;
     // what is known about the attempt so far, for the failure record
     const partial: Partial<Outcome['event']> = {};
-    const ipKey = `ip:${req.ipAddress ?? ''}`;
+    const ipKey = ipKeyOf(req);
     try {
-      const ipWait = this.limiter.retryAfter(ipKey, this.throttle.perIp);
-      if (ipWait > 0) throw E.throttled(ipWait);
-      // the tenant first, so that every later failure lands in its sign-in log
-      if (!MULTI_TENANT.has(req.tenant.toLowerCase())) {
+      // the tenant first, so that every later failure (throttling included) lands in its sign-in log
+      if (!MULTI_TENANT_SEGMENTS.has(req.tenant.toLowerCase())) {
         tenant = await findTenant(this.ctx, req.tenant);
         if (!tenant) throw E.unknownTenant(req.tenant);
       }
-      for (const [k, v] of req.params) {
-        if (req.params.getAll(k).length > 1) throw E.malformed(`Duplicate parameter '${k}'.`);
-        // no identifier or credential holds NUL, and PostgreSQL text cannot (form decoding already turns broken UTF-8 into U+FFFD)
-        if (k.includes('\u0000') || v.includes('\u0000')) throw E.malformed(`Parameter '${k.replaceAll('\u0000', '')}' contains invalid characters.`);
-      }
+      const ipWait = this.limiter.retryAfter(ipKey, this.throttle.perIp);
+      if (ipWait > 0) throw E.throttled(ipWait);
+      checkParameters(req.params);
       const grantType = param(req.params, 'grant_type');
       if (!grantType) throw E.missingParameter('grant_type');
       if (!tenant && grantType === 'password') {
+        if (req.tenant.toLowerCase() !== 'organizations') throw E.ropcOnCommon();
         tenant = await this.tenantOfUser(param(req.params, 'username'));
         if (!tenant) throw E.badCredentials();
       } else if (!tenant && grantType === 'client_credentials') {
@@ -135,6 +132,8 @@ export class TokenEndpoint {
       return { status: 200, body: outcome.body, headers: { ...NO_STORE, 'client-request-id': correlationId } };
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;
+      // reuse of a rotated-out refresh token: the family is compromised, revoke all of it
+      if (err instanceof RefreshReuse) await refreshRepo.revokeRefreshFamily(this.ctx.store.db, err.familyId, this.ctx.clock());
       if (CLIENT_AUTH_FAILURES.has(err.code)) {
         this.limiter.fail(ipKey, this.throttle.perIp);
         if (tenant && partial.app) this.limiter.fail(`client:${tenant.id}:${partial.app.appId}`, this.throttle.perClient);
@@ -313,22 +312,20 @@ export class TokenEndpoint {
     const password = param(req.params, 'password');
     if (!username) throw E.missingParameter('username');
     if (password === undefined) throw E.missingParameter('password');
-    partial.user = { id: null, userPrincipalName: username.slice(0, 320), displayName: null };
-    const user = await usersRepo.findUserByUpn(this.ctx.store.db, tenant.id, username);
+    partial.user = { id: null, userPrincipalName: username, displayName: null };
     const userKey = `user:${tenant.id}:${username.toLowerCase()}`;
-    const locked = this.limiter.retryAfter(userKey, this.throttle.perUser) > 0;
+    // the attempt counts before the password is checked, so parallel guesses cannot slip past the lockout
+    const locked = !this.limiter.tryAcquire(userKey, this.throttle.perUser);
+    const user = username.length <= MAX_UPN_LENGTH ? await usersRepo.findUserByUpn(this.ctx.store.db, tenant.id, username) : undefined;
     // the hash is checked even when the user is unknown or locked, so timing tells nothing
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
     // a locked account answers like a wrong password; the log has the real reason
     if (locked) throw E.badCredentials(E.accountLocked());
-    if (!user || !ok) {
-      this.limiter.fail(userKey, this.throttle.perUser);
-      this.limiter.fail(`ip:${req.ipAddress ?? ''}`, this.throttle.perIp);
-    }
+    if (!user || !ok) this.limiter.fail(ipKeyOf(req), this.throttle.perIp);
     if (!user) throw E.badCredentials({ code: 50034, reason: 'The user account does not exist in the tenant directory.' });
     partial.user = { id: user.id, userPrincipalName: user.user_principal_name, displayName: user.display_name };
     if (!ok) throw E.badCredentials();
-    this.limiter.reset(userKey);
+    this.limiter.release(userKey);
     if (user.account_enabled !== 1) throw E.disabledAccount();
     const scope = param(req.params, 'scope') ?? 'openid profile';
     return this.userTokens(tenant, client, user, scope, req, 'interactiveUser', randomUUID(), partial);
@@ -393,9 +390,7 @@ export class TokenEndpoint {
     const now = this.ctx.clock();
     if (row.revoked_at !== null) throw E.revokedRefreshToken();
     if (row.consumed_at !== null) {
-      // reuse of a rotated-out token: the family is compromised, revoke all of it
-      await refreshRepo.revokeRefreshFamily(this.ctx.store.db, row.family_id, now);
-      throw new OAuthError(400, 'invalid_grant', 50173, E.revokedRefreshToken().description, { code: 50173, reason: 'Refresh token reuse detected; the token family was revoked.' });
+      throw new RefreshReuse(row.family_id);
     }
     if (row.expires_at <= now) throw E.expiredRefreshToken();
     if (!user) throw E.revokedRefreshToken();
@@ -406,8 +401,33 @@ export class TokenEndpoint {
     const scope = param(req.params, 'scope') ?? row.scope;
     const scopeWithOffline = scope.split(/\s+/).includes('offline_access') ? scope : `${scope} offline_access`;
     return this.userTokens(tenant, client, user, scopeWithOffline, req, 'nonInteractiveUser', row.family_id, partial, async (ex) => {
-      if (!(await refreshRepo.consumeRefreshToken(ex, hash, now))) throw E.revokedRefreshToken();
+      // lost the compare-and-swap to a concurrent redemption: that is reuse too
+      if (!(await refreshRepo.consumeRefreshToken(ex, hash, now))) throw new RefreshReuse(row.family_id);
     });
+  }
+}
+
+/** Entra's limit on a user principal name's length; longer input cannot name a user. */
+const MAX_UPN_LENGTH = 320;
+const MAX_PARAMETERS = 64;
+
+class RefreshReuse extends OAuthError {
+  constructor(readonly familyId: string) {
+    super(400, 'invalid_grant', 50173, E.revokedRefreshToken().description, { code: 50173, reason: 'Refresh token reuse detected; the token family was revoked.' });
+  }
+}
+
+const ipKeyOf = (req: TokenRequest): string => `ip:${req.ipAddress ?? ''}`;
+
+/** One pass: a bounded number of parameters, none repeated, none holding NUL. */
+function checkParameters(params: URLSearchParams): void {
+  const seen = new Set<string>();
+  for (const [k, v] of params) {
+    if (seen.size >= MAX_PARAMETERS) throw E.malformed('Too many parameters.');
+    if (seen.has(k)) throw E.malformed(`Duplicate parameter '${k.slice(0, 64)}'.`);
+    seen.add(k);
+    // no identifier or credential holds NUL, and PostgreSQL text cannot (form decoding already turns broken UTF-8 into U+FFFD)
+    if (k.includes('\u0000') || v.includes('\u0000')) throw E.malformed(`Parameter '${k.replaceAll('\u0000', '').slice(0, 64)}' contains invalid characters.`);
   }
 }
 
