@@ -105,41 +105,95 @@ async function serve(flags: ServeFlags): Promise<void> {
   return runPrimary(s, logger);
 }
 
+/**
+ * When to start a replacement for a crashed worker: at once after a worker that ran for a while, but
+ * after a worker that died within `windowMs` of its start, with exponential back-off (1 s, 2 s, 4 s, …
+ * up to 30 s) per worker slot, so a worker that cannot start is not re-forked in a tight loop.
+ */
+export class RestartBackoff {
+  private readonly failures = new Map<number, number>();
+
+  constructor(readonly opts = { windowMs: 10_000, baseMs: 1_000, maxMs: 30_000 }) {}
+
+  /** Milliseconds to wait before re-forking the worker of `slot`, which started at startedAt and exited at now. */
+  delay(slot: number, startedAt: number, now: number): number {
+    if (now - startedAt >= this.opts.windowMs) {
+      this.failures.delete(slot);
+      return 0;
+    }
+    const n = this.failures.get(slot) ?? 0;
+    this.failures.set(slot, n + 1);
+    return Math.min(this.opts.baseMs * 2 ** n, this.opts.maxMs);
+  }
+}
+
 /** Several processes share the port (node:cluster); each has its own store connection. */
 async function runPrimary(s: Settings, logger: Logger): Promise<void> {
   let stopping = false;
   let listening = 0;
-  const fork = () => cluster.fork();
+  const backoff = new RestartBackoff();
+  const slots = new Map<number, { slot: number; startedAt: number }>(); // by cluster worker id
+  const timers = new Set<NodeJS.Timeout>();
+  const fork = (slot: number) => {
+    const worker = cluster.fork();
+    slots.set(worker.id, { slot, startedAt: Date.now() });
+  };
+  const exitIfNoWorkers = () => {
+    if (Object.keys(cluster.workers ?? {}).length === 0) {
+      logger.info('stopped');
+      process.exit(0);
+    }
+  };
   cluster.on('listening', () => {
     listening += 1;
     if (listening === s.workers) logger.info({ url: s.publicUrl, workers: s.workers }, `Tenantry ready at ${s.publicUrl}`);
   });
   cluster.on('exit', (worker, code, signal) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
-        logger.info('stopped');
-        process.exit(0);
-      }
+    const info = slots.get(worker.id) ?? { slot: 0, startedAt: 0 };
+    slots.delete(worker.id);
+    if (stopping) return exitIfNoWorkers();
+    const delay = backoff.delay(info.slot, info.startedAt, Date.now());
+    if (delay === 0) {
+      logger.error({ pid: worker.process.pid, code, signal }, 'worker exited; starting another');
+      fork(info.slot);
       return;
     }
-    logger.error({ pid: worker.process.pid, code, signal }, 'worker exited; starting another');
-    fork();
+    logger.error(
+      { pid: worker.process.pid, code, signal, retryInMs: delay },
+      `worker exited within ${backoff.opts.windowMs / 1000} s of its start; starting another in ${delay / 1000} s`,
+    );
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!stopping) fork(info.slot);
+    }, delay);
+    timers.add(timer);
   });
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: stopping ${s.workers} workers`);
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    // every worker may already be gone (all waiting to be re-forked): no 'exit' would end the process
+    exitIfNoWorkers();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  for (let i = 0; i < s.workers; i++) fork();
+  for (let i = 0; i < s.workers; i++) fork(i);
 }
 
 async function runWorker(flags: ServeFlags, s: Settings, logger: Logger): Promise<void> {
-  const https = await tlsMaterial(flags, s, logger, false);
-  const store = await openConfiguredStore(flags);
-  return runServer(flags, s, logger, store, https, false);
+  try {
+    const https = await tlsMaterial(flags, s, logger, false);
+    const store = await openConfiguredStore(flags);
+    await runServer(flags, s, logger, store, https, false);
+  } catch (err) {
+    // the IPC channel would keep a worker that failed to start alive, doing nothing: it exits, and the
+    // primary starts another (with back-off)
+    logger.fatal({ err }, `worker failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
 }
 
 async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: Awaited<ReturnType<typeof openConfiguredStore>>, https: { cert: string; key: string } | null, announce: boolean): Promise<void> {

@@ -1,4 +1,6 @@
 import { constantTimeEqual, generateClientSecret, hashToken, newId } from '../lib/crypto.js';
+import { isGuid } from '../lib/guid.js';
+import { inGraphRange } from '../lib/time.js';
 import * as appsRepo from '../store/repositories/applications.js';
 import * as spRepo from '../store/repositories/servicePrincipals.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
@@ -6,10 +8,10 @@ import type { ApplicationRow, PasswordCredentialRow } from '../store/repositorie
 import type { Executor } from '../store/db.js';
 import type { Actor } from './actor.js';
 import { auditValue, recordAudit, type ModifiedProperty } from './audit.js';
-import { APP_ADMIN_ROLES, authorize } from './authz.js';
+import { APP_ADMIN_ROLES, authorize, READ_APPLICATIONS } from './authz.js';
 import type { DirectoryContext } from './context.js';
 import { badRequest, DirectoryError, notFound } from './errors.js';
-import { asObject, isGuid, isValidRedirectUri, optionalBoolean, optionalString, parseDate, rejectUnknown, requiredString, stringArray, type Json } from './validate.js';
+import { asObject, isValidRedirectUri, optionalBoolean, optionalString, parseDate, rejectUnknown, requiredString, stringArray, type Json } from './validate.js';
 
 export const SIGN_IN_AUDIENCES = ['AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'] as const;
 const TWO_YEARS_MS = 2 * 365.25 * 24 * 3600 * 1000;
@@ -110,20 +112,20 @@ async function publisherDomain(ctx: DirectoryContext, tenantId: string): Promise
   return (domains.find((d) => d.is_default === 1) ?? domains[0])?.name ?? '';
 }
 
-async function toApplication(ctx: DirectoryContext, row: ApplicationRow): Promise<Application> {
+function toApplication(row: ApplicationRow, creds: readonly PasswordCredentialRow[], domain: string): Application {
   const body = JSON.parse(row.body) as ApplicationBody;
-  const creds = await appsRepo.listPasswordCredentials(ctx.store.db, row.tenant_id, row.id);
   return {
     ...body, id: row.id, appId: row.app_id, displayName: row.display_name, signInAudience: row.sign_in_audience,
     isFallbackPublicClient: row.is_fallback_public_client === 1, createdDateTime: row.created_at,
-    publisherDomain: await publisherDomain(ctx, row.tenant_id), passwordCredentials: creds.map((c) => toCredential(c)),
+    publisherDomain: domain, passwordCredentials: creds.map((c) => toCredential(c)),
   };
 }
 
-const READ_APPS = {
-  scopes: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  appRoles: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-};
+/** One application with its credentials and the tenant's publisher domain. */
+async function loadApplication(ctx: DirectoryContext, row: ApplicationRow): Promise<Application> {
+  const creds = await appsRepo.listPasswordCredentials(ctx.store.db, row.tenant_id, row.id);
+  return toApplication(row, creds, await publisherDomain(ctx, row.tenant_id));
+}
 
 function writeRequirement(actor: Actor, body: ApplicationBody) {
   return {
@@ -143,15 +145,27 @@ async function loadRow(ex: Executor, actor: Actor, idOrAppId: { id?: string; app
 export type AppKey = { id: string } | { appId: string };
 
 export async function getApplication(ctx: DirectoryContext, actor: Actor, key: AppKey): Promise<Application> {
-  authorize(actor, READ_APPS);
-  return toApplication(ctx, await loadRow(ctx.store.db, actor, key));
+  authorize(actor, READ_APPLICATIONS);
+  return loadApplication(ctx, await loadRow(ctx.store.db, actor, key));
 }
 
 export async function listApplications(ctx: DirectoryContext, actor: Actor, filter: { displayName?: string; appId?: string } = {}): Promise<Application[]> {
-  authorize(actor, READ_APPS);
-  const rows = await appsRepo.listApplications(ctx.store.db, actor.tenantId, 999);
-  const selected = rows.filter((r) => (filter.displayName === undefined || r.display_name === filter.displayName) && (filter.appId === undefined || r.app_id === filter.appId.toLowerCase()));
-  return Promise.all(selected.map((r) => toApplication(ctx, r)));
+  authorize(actor, READ_APPLICATIONS);
+  // stored appIds are lower-case GUIDs and no display name holds NUL (which PostgreSQL refuses as a parameter)
+  if (filter.appId !== undefined && !isGuid(filter.appId)) return [];
+  if (filter.displayName?.includes('\u0000')) return [];
+  const rows = await appsRepo.listApplications(ctx.store.db, actor.tenantId, {
+    displayName: filter.displayName, appId: filter.appId?.toLowerCase(), limit: 999,
+  });
+  if (rows.length === 0) return [];
+  const byApp = new Map<string, PasswordCredentialRow[]>();
+  for (const c of await appsRepo.listPasswordCredentialsOf(ctx.store.db, actor.tenantId, rows.map((r) => r.id))) {
+    const list = byApp.get(c.application_id);
+    if (list) list.push(c);
+    else byApp.set(c.application_id, [c]);
+  }
+  const domain = await publisherDomain(ctx, actor.tenantId);
+  return rows.map((r) => toApplication(r, byApp.get(r.id) ?? [], domain));
 }
 
 /** Entra's default lets every member user register applications ("Users can register applications"). */
@@ -186,7 +200,7 @@ export async function createApplication(ctx: DirectoryContext, actor: Actor, raw
       ] }],
     }, now);
   });
-  return toApplication(ctx, row);
+  return loadApplication(ctx, row);
 }
 
 export async function updateApplication(ctx: DirectoryContext, actor: Actor, key: AppKey, rawBody: unknown): Promise<void> {
@@ -255,7 +269,8 @@ export async function addPassword(ctx: DirectoryContext, actor: Actor, key: AppK
     const now = ctx.clock();
     const start = parseDate(pc.startDateTime, 'startDateTime') ?? now;
     const end = parseDate(pc.endDateTime, 'endDateTime') ?? start + TWO_YEARS_MS;
-    if (end <= start) throw badRequest('Key credential end date is invalid.', 'KeyCredentialsInvalidEndDate');
+    // the default end (start + 2 years) must stay within Graph's range too
+    if (end <= start || !inGraphRange(end)) throw badRequest('Key credential end date is invalid.', 'KeyCredentialsInvalidEndDate');
     const existing = await appsRepo.listPasswordCredentials(trx, actor.tenantId, row.id);
     if (existing.length >= 20) throw badRequest('The application already has the maximum number of password credentials.', 'TooManyKeyCredentials');
     const cred: PasswordCredentialRow = {

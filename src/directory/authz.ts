@@ -39,5 +39,8 @@ export function authorize(actor: Actor, req: Requirement): void {
 export const APP_ADMIN_ROLES = [ROLE.globalAdministrator, ROLE.applicationAdministrator, ROLE.cloudApplicationAdministrator] as const;
 export const CONSENT_ADMIN_ROLES = [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator] as const;
 export const USER_ADMIN_ROLES = [ROLE.globalAdministrator, ROLE.userAdministrator] as const;
-/** roles that may read directory objects (every member user may; listed for clarity) */
-export const DIRECTORY_READ_SCOPES = ['Directory.Read.All', 'Directory.ReadWrite.All'] as const;
+
+const APPLICATION_READ_PERMISSIONS = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
+
+/** Reading applications, service principals, their app role assignments and permission grants. */
+export const READ_APPLICATIONS: Requirement = { scopes: APPLICATION_READ_PERMISSIONS, appRoles: APPLICATION_READ_PERMISSIONS };

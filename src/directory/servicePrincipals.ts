@@ -1,4 +1,5 @@
 import { newId } from '../lib/crypto.js';
+import { isGuid } from '../lib/guid.js';
 import { isUniqueViolation } from '../store/db.js';
 import * as appsRepo from '../store/repositories/applications.js';
 import * as spRepo from '../store/repositories/servicePrincipals.js';
@@ -7,13 +8,13 @@ import type { AppRoleAssignmentRow, PermissionGrantRow, ServicePrincipalRow } fr
 import type { Actor } from './actor.js';
 import type { ApplicationBody } from './applications.js';
 import { auditValue, recordAudit } from './audit.js';
-import { APP_ADMIN_ROLES, authorize, CONSENT_ADMIN_ROLES } from './authz.js';
+import { APP_ADMIN_ROLES, authorize, CONSENT_ADMIN_ROLES, READ_APPLICATIONS } from './authz.js';
 import { FIRST_PARTY_CLIENTS, RESOURCE_APPS, type ResourceApp } from './catalog.js';
 import type { DirectoryContext } from './context.js';
 import { badRequest, DirectoryError, notFound } from './errors.js';
 import type { ServicePrincipalBody } from './principals.js';
 import type { DirectoryReads } from './snapshot.js';
-import { asObject, isGuid, rejectUnknown } from './validate.js';
+import { asObject, rejectUnknown } from './validate.js';
 
 export interface ServicePrincipal extends ServicePrincipalBody {
   id: string;
@@ -35,13 +36,8 @@ export function toServicePrincipal(row: ServicePrincipalRow): ServicePrincipal {
   };
 }
 
-const READ_SPS = {
-  scopes: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  appRoles: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-};
-
 export async function listServicePrincipals(ctx: DirectoryContext, actor: Actor, filter: { appId?: string } = {}): Promise<ServicePrincipal[]> {
-  authorize(actor, READ_SPS);
+  authorize(actor, READ_APPLICATIONS);
   if (filter.appId !== undefined && !isGuid(filter.appId)) return [];
   const rows = await spRepo.listServicePrincipals(ctx.store.db, actor.tenantId, { appId: filter.appId?.toLowerCase(), limit: 999 });
   return rows.map(toServicePrincipal);
@@ -58,7 +54,7 @@ async function loadSp(ctx: DirectoryContext, tenantId: string, key: { id?: strin
 export type SpKey = { id: string } | { appId: string };
 
 export async function getServicePrincipal(ctx: DirectoryContext, actor: Actor, key: SpKey): Promise<ServicePrincipal> {
-  authorize(actor, READ_SPS);
+  authorize(actor, READ_APPLICATIONS);
   return toServicePrincipal(await loadSp(ctx, actor.tenantId, key));
 }
 
@@ -123,7 +119,7 @@ function toAssignment(r: AppRoleAssignmentRow): AppRoleAssignment {
 }
 
 export async function listAppRoleAssignedTo(ctx: DirectoryContext, actor: Actor, resourceSpId: string): Promise<AppRoleAssignment[]> {
-  authorize(actor, READ_SPS);
+  authorize(actor, READ_APPLICATIONS);
   const sp = await loadSp(ctx, actor.tenantId, { id: resourceSpId });
   return (await spRepo.listAppRoleAssignmentsToResource(ctx.store.db, actor.tenantId, sp.id)).map(toAssignment);
 }
@@ -213,7 +209,7 @@ const toGrant = (g: PermissionGrantRow): PermissionGrant => ({
 });
 
 export async function listPermissionGrants(ctx: DirectoryContext, actor: Actor, filter: { clientId?: string; resourceId?: string } = {}): Promise<PermissionGrant[]> {
-  authorize(actor, READ_SPS);
+  authorize(actor, READ_APPLICATIONS);
   return (await spRepo.listPermissionGrants(ctx.store.db, actor.tenantId, filter)).map(toGrant);
 }
 
@@ -242,6 +238,9 @@ export async function createPermissionGrant(ctx: DirectoryContext, actor: Actor,
     scopes: ['DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All'], appRoles: ['DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All'],
     userRoles: CONSENT_ADMIN_ROLES, userAllowed: () => !needsAdmin,
   });
+  // a personal grant is for a user of this tenant: any other id is unknown here, as Graph answers
+  // (checked once the caller may grant at all, so the answer tells nothing to others)
+  if (principalId !== null && !(await usersRepo.getUser(ctx.store.db, actor.tenantId, principalId))) throw notFound(principalId);
   const row: PermissionGrantRow = {
     tenant_id: actor.tenantId, id: newId(), client_id: client.id, consent_type: consentType, principal_id: principalId, resource_id: resource.id,
     scope: scopes.join(' '), created_at: 0,

@@ -1,4 +1,5 @@
 import { generatePassword, hashPassword, newId } from '../lib/crypto.js';
+import { isGuid } from '../lib/guid.js';
 import { isUniqueViolation, type Executor } from '../store/db.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as usersRepo from '../store/repositories/users.js';
@@ -152,7 +153,7 @@ export interface TenantRef {
 export async function findTenant(ctx: DirectoryContext, idOrDomain: string): Promise<TenantRef | undefined> {
   const key = idOrDomain.toLowerCase();
   if (key.length > 255 || !/^[a-z0-9.-]+$/.test(key)) return undefined; // neither a GUID nor a domain name
-  const row = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(key)
+  const row = isGuid(key)
     ? await tenantsRepo.getTenant(ctx.store.db, key)
     : await tenantsRepo.findTenantByDomain(ctx.store.db, key);
   return row && { id: row.id, type: row.tenant_type, license: row.license, version: Number(row.directory_version) };

@@ -1,4 +1,5 @@
 import { hashPassword, newId } from '../lib/crypto.js';
+import { isGuid } from '../lib/guid.js';
 import { isUniqueViolation } from '../store/db.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as usersRepo from '../store/repositories/users.js';
@@ -11,7 +12,7 @@ import { ROLE_TEMPLATES, roleTemplate } from './catalog.js';
 import type { DirectoryContext } from './context.js';
 import { badRequest, DirectoryError, notFound } from './errors.js';
 import { checkPasswordComplexity } from './tenants.js';
-import { asObject, isGuid, optionalBoolean, optionalString, rejectUnknown, requiredString, type Json } from './validate.js';
+import { asObject, optionalBoolean, optionalString, rejectUnknown, requiredString, type Json } from './validate.js';
 
 export interface User {
   id: string;

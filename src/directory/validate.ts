@@ -1,8 +1,5 @@
+import { inGraphRange } from '../lib/time.js';
 import { badRequest } from './errors.js';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isGuid = (v: unknown): v is string => typeof v === 'string' && GUID.test(v);
 
 export type Json = Record<string, unknown>;
 
@@ -53,10 +50,11 @@ export function stringArray(v: unknown, key: string, validate?: (s: string) => b
   return v as string[];
 }
 
+/** A DateTimeOffset in Graph's range (years 0001 to 9999); anything else is a 400, as Graph answers. */
 export function parseDate(v: unknown, key: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   const ms = typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw badRequest(`Invalid value specified for property '${key}' of resource.`);
+  if (!inGraphRange(ms)) throw badRequest(`Invalid value specified for property '${key}' of resource.`);
   return ms;
 }
 

@@ -6,6 +6,7 @@ import type { DirectoryContext } from '../directory/context.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as usersRepo from '../store/repositories/users.js';
 import type { KeyStore } from '../identity/keys.js';
+import { isGuid } from '../lib/guid.js';
 import { issuerFor } from '../identity/tokens.js';
 import { clientRequestId, GraphError } from './errors.js';
 
@@ -44,7 +45,8 @@ export async function verifyBearer(request: FastifyRequest, keys: KeyStore, ctx:
   } catch {
     throw invalidToken(publicUrl, 'Access token validation failure.');
   }
-  const key = keys.find(kid);
+  // a kid we have not loaded may be a key another process created: resolve() reloads (rate-limited)
+  const key = await keys.resolve(kid);
   if (!key) throw invalidToken(publicUrl, 'Access token validation failure.');
   let payload: JWTPayload & Record<string, unknown>;
   try {
@@ -92,5 +94,5 @@ export async function actorFromToken(request: FastifyRequest, ctx: DirectoryCont
 
 function clientRequestIdAsCorrelation(request: FastifyRequest): string {
   const id = clientRequestId(request);
-  return /^[0-9a-f-]{36}$/i.test(id) ? id.toLowerCase() : request.id;
+  return isGuid(id) ? id.toLowerCase() : request.id;
 }

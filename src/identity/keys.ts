@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { Store } from '../store/db.js';
 import * as keysRepo from '../store/repositories/keys.js';
+import { systemClock, type Clock } from '../lib/time.js';
 import { createSigningKey } from './certificate.js';
 
 export interface SigningKey {
@@ -33,17 +34,32 @@ function toSigningKey(row: keysRepo.SigningKeyRow): SigningKey {
   };
 }
 
+/** Newest first by created_at, ties by kid: every process that loaded the same rows agrees on the order. */
+function newestFirst(a: { kid: string; createdAt: number }, b: { kid: string; createdAt: number }): number {
+  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
+  return a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0;
+}
+
+/** A kid this store does not know triggers at most one reload per this interval. */
+export const KEY_RELOAD_INTERVAL_MS = 5_000;
+
 /**
  * Token-signing keys live in the store, so tokens stay valid across restarts and every process
- * serving the same store signs and verifies with the same keys.
+ * serving the same store signs and verifies with the same keys. Another process may add a key (two
+ * servers started on one empty store each create one): an unknown kid makes `resolve` reload.
  */
 export class KeyStore {
-  private keys: SigningKey[] = [];
+  private keys: (SigningKey & { createdAt: number })[] = [];
+  private lastReload = -Infinity;
+  private reloading: Promise<void> | undefined;
 
-  private constructor(private readonly store: Store) {}
+  private constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
 
-  static async open(store: Store, now: number): Promise<KeyStore> {
-    const ks = new KeyStore(store);
+  static async open(store: Store, now: number, clock: Clock = systemClock): Promise<KeyStore> {
+    const ks = new KeyStore(store, clock);
     await ks.reload();
     if (!ks.keys.some((k) => k.status === 'active')) {
       const material = await createSigningKey();
@@ -56,19 +72,38 @@ export class KeyStore {
   }
 
   async reload(): Promise<void> {
-    this.keys = (await keysRepo.listSigningKeys(this.store.db)).map(toSigningKey);
+    this.lastReload = this.clock();
+    const rows = await keysRepo.listSigningKeys(this.store.db);
+    this.keys = rows.map((r) => ({ ...toSigningKey(r), createdAt: r.created_at })).sort(newestFirst);
   }
 
-  /** The newest active key. */
+  /** The active key with the newest created_at (ties by kid), the same in every process after a reload. */
   get active(): SigningKey {
     const key = this.keys.find((k) => k.status === 'active');
     if (!key) throw new Error('no active signing key');
     return key;
   }
 
-  /** Only our own keys, looked up by kid; an unknown kid finds nothing (never fetched). */
+  /** Only our own keys, looked up by kid among those loaded; an unknown kid finds nothing (never fetched). */
   find(kid: unknown): SigningKey | undefined {
     return typeof kid === 'string' ? this.keys.find((k) => k.kid === kid) : undefined;
+  }
+
+  /**
+   * Like `find`, but a kid not loaded yet reloads the keys from the store first (at most once every
+   * KEY_RELOAD_INTERVAL_MS, so unknown kids cannot make every request query the store).
+   */
+  async resolve(kid: unknown): Promise<SigningKey | undefined> {
+    const known = this.find(kid);
+    if (known || typeof kid !== 'string') return known;
+    if (!this.reloading) {
+      if (this.clock() - this.lastReload < KEY_RELOAD_INTERVAL_MS) return undefined;
+      this.reloading = this.reload().finally(() => {
+        this.reloading = undefined;
+      });
+    }
+    await this.reloading;
+    return this.find(kid);
   }
 
   jwks(issuer?: string): { keys: Jwk[] } {

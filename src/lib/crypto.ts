@@ -36,8 +36,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /**
- * Client secrets and refresh tokens carry ≥128 bits of entropy, so a keyed HMAC-SHA-256 (pepper kept
- * in the store, apart from the hashes) is enough and costs no KDF CPU per token request.
+ * Client secrets carry ~240 bits of entropy (40 characters from a 66-character alphabet) and refresh
+ * tokens more, so a keyed HMAC-SHA-256 (pepper kept in the store, apart from the hashes) is enough
+ * and costs no KDF CPU per token request.
  */
 export function hashToken(pepper: string, value: string): string {
   return createHmac('sha256', pepper).update(value, 'utf8').digest('base64url');

@@ -10,6 +10,7 @@ import type { FilterNode } from '../graph/odata/ast.js';
 import { ODataError } from '../graph/odata/errors.js';
 import { parseFilter } from '../graph/odata/parser.js';
 import { validateFilter, type FilterSpec } from '../graph/odata/validate.js';
+import { isGuid } from '../lib/guid.js';
 import { isoTime } from '../lib/time.js';
 import { checkReportingAccess, type AccessPolicy, type Report } from './access.js';
 import type { SkipTokens } from './skiptoken.js';
@@ -63,7 +64,7 @@ const SIGNIN_SPEC: FilterSpec = {
 const SIGNIN_MAPPING: TableMapping = {
   fields: {
     id: { column: 'id', lowerLiteral: true },
-    createdDateTime: { column: 'created_at', time: true },
+    createdDateTime: { column: 'created_at' },
     userId: { column: 'user_id', lowerLiteral: true },
     userPrincipalName: { column: 'user_principal_name', lowerLiteral: true },
     userDisplayName: { column: 'user_display_name' },
@@ -107,7 +108,7 @@ const AUDIT_SPEC: FilterSpec = {
 const AUDIT_MAPPING: TableMapping = {
   fields: {
     id: { column: 'id' },
-    activityDateTime: { column: 'activity_at', time: true },
+    activityDateTime: { column: 'activity_at' },
     activityDisplayName: { column: 'activity_display_name' },
     category: { column: 'category' },
     correlationId: { column: 'correlation_id', lowerLiteral: true },
@@ -210,7 +211,7 @@ export class ActivityLogs {
 
   async getSignIn(actor: Actor, version: ApiVersion, id: string): Promise<Record<string, unknown>> {
     const tenant = await this.authorize(actor, 'signIns');
-    const row = /^[0-9a-f-]{36}$/i.test(id) ? await logsRepo.getSignIn(this.ctx.store.db, actor.tenantId, id.toLowerCase()) : undefined;
+    const row = isGuid(id) ? await logsRepo.getSignIn(this.ctx.store.db, actor.tenantId, id.toLowerCase()) : undefined;
     if (!row || (version === 'v1.0' && row.event_type !== 'interactiveUser')) {
       throw new DirectoryError('notFound', 'ResourceNotFound', 'Resource not found.');
     }

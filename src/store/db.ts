@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
@@ -66,7 +66,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     engine = 'sqlite';
     const path = options.sqlitePath ?? ':memory:';
     if (path !== ':memory:') {
-      mkdirSync(dirname(path), { recursive: true });
+      createPrivately(path);
       sqliteFile = path;
     }
     const sqlite = new SqliteDatabase(path);
@@ -104,6 +104,29 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       await db.destroy();
     },
   };
+}
+
+/**
+ * The SQLite file holds the token-signing private key and the secret pepper: a directory we create
+ * is 0700 and a file we create is 0600 before SQLite opens it (SQLite gives -wal and -shm the mode of
+ * the database file). Existing directories and files keep the mode their owner gave them.
+ */
+function createPrivately(path: string): void {
+  const dir = dirname(path);
+  // the mode of a new directory goes through the umask; make it exact
+  if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dir, 0o700);
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -151,8 +174,4 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
   return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-export async function ping(store: Store): Promise<void> {
-  await sql`select 1`.execute(store.db);
 }

@@ -12,8 +12,6 @@ export interface ColumnMapping {
   lowerLiteral?: boolean;
   /** compare case-insensitively (lower() on both sides) */
   caseInsensitive?: boolean;
-  /** datetime literal → epoch milliseconds column */
-  time?: boolean;
 }
 
 export interface LambdaMapping {

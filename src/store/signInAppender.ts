@@ -35,52 +35,97 @@ parentPort.on('message', (msg) => {
 });
 `;
 
+interface Pending {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** One writer thread and the batches it has not acknowledged yet. */
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  /** set once the thread has exited (or failed): it takes no more batches */
+  gone: boolean;
+  /** set while close() waits for the thread: it stays ref'd so the process waits too */
+  closing: boolean;
+  /** called when the last pending batch is settled */
+  onDrained?: () => void;
+  /** called once the thread is gone */
+  onGone?: () => void;
+}
+
 export function sqliteThreadAppender(path: string, driverPath: string): SignInAppender {
   const sqlText = `insert into sign_ins (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
-  let worker: Worker | undefined;
+  let current: Thread | undefined;
   let nextId = 0;
-  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  const failAll = (err: Error) => {
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-    worker = undefined;
-  };
-  const start = (): Worker => {
-    const w = new Worker(THREAD_SOURCE, { eval: true, workerData: { path, sql: sqlText, driver: driverPath } });
-    w.on('message', (msg: { id?: number; error?: string }) => {
+  let closed: Promise<void> | undefined;
+
+  // Every handler below is bound to its own thread: a replaced thread's late 'exit' or 'error' settles
+  // only the batches it was given, never those of the thread that took its place.
+  const start = (): Thread => {
+    const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { path, sql: sqlText, driver: driverPath } });
+    const t: Thread = { worker, pending: new Map(), gone: false, closing: false };
+    const fail = (err: Error) => {
+      t.gone = true;
+      if (current === t) current = undefined;
+      for (const p of t.pending.values()) p.reject(err);
+      t.pending.clear();
+      t.onDrained?.();
+      t.onGone?.();
+    };
+    worker.on('message', (msg: { id?: number; error?: string; closed?: boolean }) => {
+      if (msg.closed) {
+        // the thread has closed its database; nothing keeps it but its message port
+        void worker.terminate();
+        return;
+      }
       if (msg.id === undefined) return;
-      const p = pending.get(msg.id);
-      pending.delete(msg.id);
+      const p = t.pending.get(msg.id);
+      t.pending.delete(msg.id);
       if (msg.error) p?.reject(new Error(`sign-in append failed: ${msg.error}`));
       else p?.resolve();
+      if (t.pending.size === 0) {
+        t.onDrained?.();
+        // idle: the thread alone must not keep the process alive
+        if (!t.closing) worker.unref();
+      }
     });
-    w.on('error', (err) => failAll(err));
-    w.on('exit', () => failAll(new Error('sign-in writer thread exited')));
-    w.unref();
-    return w;
+    worker.on('error', (err) => fail(err));
+    worker.on('exit', () => fail(new Error('sign-in writer thread exited')));
+    worker.unref();
+    return t;
   };
+
+  const shutdown = async (t: Thread): Promise<void> => {
+    t.closing = true;
+    t.worker.ref(); // the process waits for the thread, whatever else keeps it alive
+    // batches already posted are acknowledged first (or fail with the thread)
+    if (t.pending.size > 0 && !t.gone) await new Promise<void>((resolve) => { t.onDrained = resolve; });
+    if (t.gone) return;
+    await new Promise<void>((resolve) => {
+      t.onGone = resolve; // 'exit' after the {closed:true} answer, or a failure
+      t.worker.postMessage({ close: true });
+    });
+  };
+
   return {
     append(rows) {
-      worker ??= start();
+      if (closed) return Promise.reject(new Error('sign-in appender is closed'));
+      const t = current && !current.gone ? current : (current = start());
       const id = nextId++;
-      const w = worker;
       return new Promise<void>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        w.ref();
-        w.postMessage({ id, rows: rows.map((r) => COLUMNS.map((c) => r[c])) });
-      }).finally(() => {
-        if (pending.size === 0) worker?.unref();
+        t.pending.set(id, { resolve, reject });
+        t.worker.ref();
+        t.worker.postMessage({ id, rows: rows.map((r) => COLUMNS.map((c) => r[c])) });
       });
     },
-    async close() {
-      const w = worker;
-      worker = undefined;
-      if (!w) return;
-      await new Promise<void>((resolve) => {
-        w.once('exit', () => resolve());
-        w.postMessage({ close: true });
-        w.once('message', () => void w.terminate());
-      });
+    close() {
+      if (!closed) {
+        const t = current;
+        current = undefined;
+        closed = t ? shutdown(t) : Promise.resolve();
+      }
+      return closed;
     },
   };
 }

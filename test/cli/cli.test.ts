@@ -2,10 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_URL, TEST_ENGINE } from '../helpers/store.js';
+import { PG_URL, TEST_ENGINE, testSchemaName } from '../helpers/store.js';
+import { RestartBackoff } from '../../src/cli/serve.js';
 
 const BIN = resolve('bin/tenantry.js');
 let dataDir: string;
@@ -20,7 +19,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'tenantry-cli-'));
   if (TEST_ENGINE === 'postgres') {
-    schema = `cli_${randomBytes(5).toString('hex')}`;
+    schema = testSchemaName('cli');
     storeArgs = ['--database', `${PG_URL}?schema=${schema}`];
   } else {
     storeArgs = ['--data', dataDir];
@@ -29,12 +28,6 @@ beforeAll(() => {
 
 afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
-  if (schema) {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await c.end();
-  }
 });
 
 describe('tenantry tenant create', () => {
@@ -122,11 +115,50 @@ describe('tenantry serve', () => {
       rmSync(dir, { recursive: true, force: true });
       expect(code).toBe(0);
     }
-    if (TEST_ENGINE === 'postgres') {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${schema}_srv" CASCADE`);
-      await c.end();
+  });
+});
+
+describe('restarting crashed workers', () => {
+  it('RestartBackoff: 1 s, 2 s, 4 s … up to 30 s per slot for workers that die young; at once after one that ran 10 s', () => {
+    const b = new RestartBackoff();
+    const quick = (slot: number) => b.delay(slot, 100_000, 100_000 + 9_999);
+    expect([quick(0), quick(0), quick(0), quick(0), quick(0), quick(0), quick(0)]).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+    expect(quick(1)).toBe(1_000); // slots back off independently
+    expect(b.delay(0, 100_000, 110_000)).toBe(0); // ran 10 s: restarted at once, and the back-off starts over
+    expect(quick(0)).toBe(1_000);
+  });
+
+  it('a worker that cannot start exits, and is re-forked with back-off, not in a tight loop; SIGTERM stops at once', async () => {
+    const net = await import('node:net');
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+    const port = (holder.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'tenantry-crash-'));
+    // the workers' listen fails with EADDRINUSE: every worker dies right after its start
+    const child = spawn(process.execPath, [BIN, 'serve', '--workers', '2', '--host', '127.0.0.1', '--port', String(port), '--http', '--no-demo', '--data', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += String(d); });
+    child.stderr.on('data', (d) => { out += String(d); });
+    const exits = () => out.split('\n').filter((l) => l.includes('"msg":"worker exited')).length;
+    try {
+      const deadline = Date.now() + 20_000;
+      while (exits() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(exits(), out.slice(-2000)).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 4_000));
+      // in 4 s each of the two slots can die at most three times (after waiting 1 s, then 2 s)
+      expect(exits(), out.slice(-2000)).toBeLessThanOrEqual(6);
+      expect(out).toContain('worker exited within 10 s of its start; starting another in 1 s');
+      expect(out).toContain('"retryInMs":1000');
+      expect(out).toMatch(/worker failed to start: .*EADDRINUSE/);
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const stopAt = Date.now();
+      child.kill('SIGTERM');
+      const code = await exited;
+      holder.close();
+      rmSync(dir, { recursive: true, force: true });
+      expect(code).toBe(0);
+      expect(Date.now() - stopAt).toBeLessThan(5_000);
     }
   });
 });

@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedTenant } from '../../src/directory/tenants.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import type { ApplicationRow } from '../../src/store/repositories/applications.js';
+import * as appsRepo from '../../src/store/repositories/applications.js';
 import { appToken, graphRoleId, registerApp, tokenRequest, userToken } from '../helpers/api.js';
 
 /**
@@ -444,6 +446,109 @@ describe('directory through Graph', () => {
       const t = await call(s, 'GET', `/v1.0/applications/${target}`, a.token);
       expect(t.body.displayName).toBe('Patch target');
       expect(t.body.notes).toBeNull();
+    });
+
+    it('addPassword refuses dates outside years 0001–9999, so the listing can always be serialised', async () => {
+      const b = await adminOf(s);
+      const app = (await call(s, 'POST', '/v1.0/applications', b.token, newApp('Date range'))).body;
+      const add = (passwordCredential: Json) => call(s, 'POST', `/v1.0/applications/${app.id as string}/addPassword`, b.token, { passwordCredential });
+      const before = await countWhere(s, 'password_credentials', b.t.tenantId);
+      // start + 2 years would be past JavaScript's Date range: stored, it broke every later read
+      expectError(await add({ startDateTime: '+275760-09-13T00:00:00Z' }), 400, 'Request_BadRequest', "Invalid value specified for property 'startDateTime' of resource.");
+      expectError(await add({ startDateTime: '+010000-01-01T00:00:00Z' }), 400, 'Request_BadRequest', "Invalid value specified for property 'startDateTime' of resource.");
+      expectError(await add({ startDateTime: '0000-12-31T00:00:00Z' }), 400, 'Request_BadRequest', "Invalid value specified for property 'startDateTime' of resource.");
+      expectError(await add({ endDateTime: '+010000-01-01T00:00:00Z' }), 400, 'Request_BadRequest', "Invalid value specified for property 'endDateTime' of resource.");
+      expectError(await add({ endDateTime: '-000001-01-01T00:00:00Z' }), 400, 'Request_BadRequest', "Invalid value specified for property 'endDateTime' of resource.");
+      // a valid start whose default end (start + 2 years) is past 9999
+      expectError(await add({ startDateTime: '9999-01-01T00:00:00Z' }), 400, 'KeyCredentialsInvalidEndDate', 'Key credential end date is invalid.');
+      expect(await countWhere(s, 'password_credentials', b.t.tenantId)).toBe(before);
+      // the edges of the range are fine
+      const edge = await add({ startDateTime: '0001-01-01T00:00:00Z', endDateTime: '9999-12-31T23:59:59Z' });
+      expect(edge.status, edge.raw).toBe(200);
+      expect([edge.body.startDateTime, edge.body.endDateTime]).toEqual(['0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.000Z']);
+      const list = await call<Page>(s, 'GET', '/v1.0/applications', b.token);
+      expect(list.status, list.raw.slice(0, 300)).toBe(200);
+      expect(list.body.value.find((v) => v.id === app.id)?.passwordCredentials).toHaveLength(1);
+    });
+
+    it('a stored time outside Date’s range is clamped in responses, never a 500 for the whole listing', async () => {
+      const b = await adminOf(s);
+      const app = (await call(s, 'POST', '/v1.0/applications', b.token, newApp('Legacy row'))).body;
+      // as written before dates were range-checked: start + 2 years past 8.64e15 ms
+      await appsRepo.insertPasswordCredential(s.testStore.store.db, {
+        tenant_id: b.t.tenantId, key_id: randomUUID(), application_id: app.id as string, display_name: 'legacy', hint: 'abc', secret_hash: 'x',
+        start_at: 8_640_000_000_000_000, end_at: 8_640_063_115_200_000,
+      });
+      const list = await call<Page>(s, 'GET', '/v1.0/applications', b.token);
+      expect(list.status, list.raw.slice(0, 300)).toBe(200);
+      const cred = (list.body.value.find((v) => v.id === app.id)?.passwordCredentials as Json[])[0]!;
+      expect([cred.startDateTime, cred.endDateTime]).toEqual(['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z']);
+      expect((await call(s, 'GET', `/v1.0/applications/${app.id as string}`, b.token)).status).toBe(200);
+    });
+
+    it('$filter finds applications beyond the first 999, each with its own credentials and the publisher domain', async () => {
+      const b = await adminOf(s);
+      const older: ApplicationRow[] = Array.from({ length: 1000 }, (_, i) => ({
+        tenant_id: b.t.tenantId, id: randomUUID(), app_id: randomUUID(), display_name: `Bulk ${i}`, sign_in_audience: 'AzureADMyOrg',
+        is_fallback_public_client: 0, created_at: 1_000 + i,
+        body: JSON.stringify({ description: null, notes: null, identifierUris: [], tags: [], web: { redirectUris: [], homePageUrl: null, logoutUrl: null }, spa: { redirectUris: [] }, publicClient: { redirectUris: [] }, requiredResourceAccess: [], ownerIds: [] }),
+      }));
+      await s.testStore.store.transaction(async (trx) => {
+        for (let i = 0; i < older.length; i += 200) await trx.insertInto('applications').values(older.slice(i, i + 200)).execute();
+        for (const [i, row] of [[0, older[0]!], [1, older[1]!], [2, older[1]!]] as const) {
+          await appsRepo.insertPasswordCredential(trx, {
+            tenant_id: b.t.tenantId, key_id: randomUUID(), application_id: row.id, display_name: `cred ${i}`, hint: 'abc', secret_hash: `h${i}`, start_at: 1_000 + i, end_at: 9_000,
+          });
+        }
+      });
+      const newest = (await call(s, 'POST', '/v1.0/applications', b.token, newApp('The 1001st'))).body;
+      const byAppId = await call<Page>(s, 'GET', `/v1.0/applications?$filter=${encodeURIComponent(`appId eq '${(newest.appId as string).toUpperCase()}'`)}`, b.token);
+      expect(byAppId.status, byAppId.raw.slice(0, 300)).toBe(200);
+      expect(byAppId.body.value.map((v) => v.id)).toEqual([newest.id]);
+      expect(byAppId.body.value[0]!.publisherDomain).toBe(b.t.domain);
+      const byName = await call<Page>(s, 'GET', `/v1.0/applications?$filter=${encodeURIComponent("displayName eq 'The 1001st'")}`, b.token);
+      expect(byName.body.value.map((v) => v.id)).toEqual([newest.id]);
+      const bulk = await call<Page>(s, 'GET', `/v1.0/applications?$filter=${encodeURIComponent("displayName eq 'Bulk 1'")}`, b.token);
+      expect(bulk.body.value.map((v) => (v.passwordCredentials as Json[]).map((c) => c.displayName))).toEqual([['cred 1', 'cred 2']]);
+      expect((await call<Page>(s, 'GET', `/v1.0/applications?$filter=${encodeURIComponent(`appId eq '${randomUUID()}'`)}`, b.token)).body.value).toEqual([]);
+      // unfiltered: the first 999 by creation, credentials on the right applications, one publisher domain
+      const all = await call<Page>(s, 'GET', '/v1.0/applications', b.token);
+      expect(all.body.value).toHaveLength(999);
+      expect(all.body.value.slice(0, 3).map((v) => (v.passwordCredentials as Json[]).map((c) => c.displayName))).toEqual([['cred 0'], ['cred 1', 'cred 2'], []]);
+      expect(new Set(all.body.value.map((v) => v.publisherDomain))).toEqual(new Set([b.t.domain]));
+    });
+
+    it('deleting an application removes its service principal’s directory role assignments', async () => {
+      const b = await adminOf(s);
+      const app = await registerApp(s, b.token, ['AuditLog.Read.All'], 'Role holder');
+      const assigned = await call(s, 'POST', '/v1.0/roleManagement/directory/roleAssignments', b.token, { roleDefinitionId: REPORTS_READER, principalId: app.spId, directoryScopeId: '/' });
+      expect(assigned.status, assigned.raw).toBe(201);
+      const rolesOf = async (principalId: string) => (await s.testStore.store.db.selectFrom('role_assignments').select('id').where('tenant_id', '=', b.t.tenantId).where('principal_id', '=', principalId).execute()).length;
+      expect(await rolesOf(app.spId)).toBe(1);
+      expect((await call(s, 'DELETE', `/v1.0/applications/${app.id}`, b.token)).status).toBe(204);
+      expect(await rolesOf(app.spId)).toBe(0);
+      expect(await rolesOf(b.t.admin.id)).toBe(1); // the admin keeps Global Administrator
+    });
+  });
+
+  describe('delegated permission grants', () => {
+    it('a Principal grant must name a user of the tenant: anything else is 404 and writes nothing', async () => {
+      const b = await adminOf(s);
+      const other = await adminOf(s);
+      const graphSp = (await call<Page>(s, 'GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${GRAPH_APP_ID}'`)}`, b.token)).body.value[0]!.id as string;
+      const app = await registerApp(s, b.token, [], 'Delegated client');
+      const grant = (principalId: string) => ({ clientId: app.spId, consentType: 'Principal', principalId, resourceId: graphSp, scope: 'User.Read' });
+      const grants = await s.testStore.store.db.selectFrom('permission_grants').select('id').where('tenant_id', '=', b.t.tenantId).execute();
+      for (const principalId of [randomUUID(), app.spId, other.t.admin.id]) {
+        const crid = randomUUID();
+        const r = await call(s, 'POST', '/v1.0/oauth2PermissionGrants', b.token, grant(principalId), { crid });
+        expectError(r, 404, 'Request_ResourceNotFound', `Resource '${principalId}' does not exist or one of its queried reference-property objects are not present.`);
+        expect(await auditsFor(s, b.token, crid)).toEqual([]);
+      }
+      expect(await s.testStore.store.db.selectFrom('permission_grants').select('id').where('tenant_id', '=', b.t.tenantId).execute()).toHaveLength(grants.length);
+      const ok = await call(s, 'POST', '/v1.0/oauth2PermissionGrants', b.token, grant(b.t.admin.id.toUpperCase()));
+      expect(ok.status, ok.raw).toBe(201);
+      expect(ok.body).toMatchObject({ consentType: 'Principal', principalId: b.t.admin.id, clientId: app.spId, resourceId: graphSp, scope: 'User.Read' });
     });
   });
 

@@ -5,7 +5,10 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CreatedTenant } from '../../src/directory/tenants.js';
 import { AZURE_CLI, appToken, graph, registerApp, tokenRequest, userToken, type RegisteredApp } from '../helpers/api.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { LENIENT_THROTTLE, startServer, type TestServer } from '../helpers/server.js';
+import { createSigningKey } from '../../src/identity/certificate.js';
+import { buildApp } from '../../src/server/app.js';
+import { insertSigningKey } from '../../src/store/repositories/keys.js';
 
 /**
  * Bearer validation on a Graph reporting endpoint (security bar §1.9, §4.7, §4.8; contract §0, §3):
@@ -341,5 +344,37 @@ describe('tenant isolation', () => {
     expect(a.status, JSON.stringify(a.body)).toBe(404);
     const b = await graph<{ error: { code: string } }>(s, 'GET', `/v1.0/auditLogs/signIns/${signInA.id}`, adminB);
     expect(b.status, JSON.stringify(b.body)).toBe(404);
+  });
+});
+
+describe('signing keys of another process on the same store', () => {
+  it('accepts a token signed with a key this process had not loaded (after a reload), and both then sign with the same key', async () => {
+    // two servers started on one empty store each create an active key: the other one's is newer here
+    const material = await createSigningKey();
+    await insertSigningKey(s.testStore.store.db, {
+      kid: material.kid, private_key_pem: material.privateKeyPem, certificate_pem: material.certificatePem, created_at: Date.now() + 1, status: 'active',
+    });
+    // a second server on the same store: its own services and key store (the store handle can be shared)
+    const second = await buildApp({ store: s.testStore.store, publicUrl: s.baseUrl, throttle: LENIENT_THROTTLE });
+    try {
+      expect(second.services.keys.active.kid).toBe(material.kid);
+      const tok = await appToken({ app: second.app } as TestServer, tA.tenantId, appA);
+      expect(decodeProtectedHeader(tok).kid).toBe(material.kid);
+      expect(s.services.keys.find(material.kid)).toBeUndefined();
+      // an unknown kid reloads at most once every 5 s: let that much time pass
+      const realNow = Date.now;
+      vi.spyOn(Date, 'now').mockImplementation(() => realNow.call(Date) + 6_000);
+      const r = await get(AUDITS, `Bearer ${tok}`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(s.services.keys.active.kid).toBe(second.services.keys.active.kid);
+      // and the other way round: this process's new tokens verify there
+      vi.restoreAllMocks();
+      const mine = await appToken(s, tA.tenantId, appA);
+      expect(decodeProtectedHeader(mine).kid).toBe(material.kid);
+      const there = await second.app.inject({ method: 'GET', url: AUDITS, headers: { authorization: `Bearer ${mine}` } });
+      expect(there.statusCode, there.body).toBe(200);
+    } finally {
+      await second.app.close();
+    }
   });
 });

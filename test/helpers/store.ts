@@ -2,11 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openStore, type Store } from '../../src/store/db.js';
 
 export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.TENANTRY_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 export const PG_URL = process.env.TENANTRY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A fresh PostgreSQL schema name of this test run; the run's global teardown drops them all. */
+export function testSchemaName(label = 's'): string {
+  return `${process.env.TENANTRY_TEST_RUN ?? 't_local'}_${label}${randomBytes(5).toString('hex')}`;
+}
 
 export interface TestStore {
   store: Store;
@@ -20,7 +24,7 @@ export interface TestStore {
 /** A fresh, empty store on the engine under test: a temp SQLite file, or a new PostgreSQL schema. */
 export async function createTestStore(): Promise<TestStore> {
   if (TEST_ENGINE === 'postgres') {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const schema = testSchemaName();
     const url = `${PG_URL}?schema=${schema}`;
     const store = await openStore({ databaseUrl: url });
     return {
@@ -28,10 +32,6 @@ export async function createTestStore(): Promise<TestStore> {
       url,
       async cleanup() {
         await store.close();
-        const c = new pg.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await c.end();
       },
     };
   }

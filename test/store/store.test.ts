@@ -310,7 +310,7 @@ describe(`store (${TEST_ENGINE})`, () => {
         expect(only(await usersRepo.listRoleAssignments(db, t)).map((r) => r.role_definition_id)).toEqual([`role-${tag.toLowerCase()}`]);
         expect(await usersRepo.roleIdsOfPrincipal(db, t, ids.user)).toEqual([`role-${tag.toLowerCase()}`]);
 
-        expect(only(await appsRepo.listApplications(db, t, 100)).map((a) => a.display_name)).toEqual(tag === 'A' ? ['A'] : ['B', 'B only']);
+        expect(only(await appsRepo.listApplications(db, t, { limit: 100 })).map((a) => a.display_name)).toEqual(tag === 'A' ? ['A'] : ['B', 'B only']);
         expect((await appsRepo.getApplication(db, t, ids.app))?.display_name).toBe(tag);
         expect((await appsRepo.findApplicationByAppId(db, t, ids.appId))?.display_name).toBe(tag);
         expect(only(await appsRepo.listPasswordCredentials(db, t, ids.app)).map((c) => c.secret_hash)).toEqual([`hash-${tag}`]);
@@ -366,6 +366,69 @@ describe(`store (${TEST_ENGINE})`, () => {
       await tenantsRepo.setTenantLicense(db, A, 'none');
       expect((await tenantsRepo.getTenant(db, A))?.license).toBe('none');
       expect((await tenantsRepo.getTenant(db, B))?.license).toBe('P1');
+    });
+  });
+
+  describe('deleting the service principals of an application', () => {
+    const T = randomUUID();
+    const U = randomUUID(); // same object ids in another tenant: untouched
+    const ids = { appId: randomUUID(), sp: randomUUID(), resource: randomUUID(), client: randomUUID(), user: randomUUID() };
+    const sp = (t: string, id: string, appId: string, name: string) => spRepo.insertServicePrincipal(db, {
+      tenant_id: t, id, app_id: appId, display_name: name, app_owner_organization_id: t, service_principal_type: 'Application', builtin: 0, public_client: 0, body: '{}', created_at: 1,
+    });
+    const assignment = (t: string, principal: string, resource: string) => spRepo.insertAppRoleAssignment(db, {
+      tenant_id: t, id: randomUUID(), principal_id: principal, principal_type: 'ServicePrincipal', principal_display_name: principal, resource_id: resource, resource_display_name: resource, app_role_id: randomUUID(), created_at: 1,
+    });
+    const grant = (t: string, client: string, resource: string) => spRepo.insertPermissionGrant(db, {
+      tenant_id: t, id: randomUUID(), client_id: client, consent_type: 'AllPrincipals', principal_id: null, resource_id: resource, scope: `${client}->${resource}`, created_at: 1,
+    });
+    const role = (t: string, principal: string) => usersRepo.insertRoleAssignment(db, {
+      tenant_id: t, id: randomUUID(), principal_id: principal, role_definition_id: randomUUID(), directory_scope_id: '/', created_at: 1,
+    });
+    /** what refers to each principal, as "principal->resource" pairs and role holders */
+    const snapshot = async (t: string) => ({
+      sps: (await spRepo.listServicePrincipals(db, t, { limit: 100 })).map((x) => x.id).sort(),
+      assignments: (await db.selectFrom('app_role_assignments').select(['principal_id', 'resource_id']).where('tenant_id', '=', t).execute()).map((x) => `${x.principal_id}->${x.resource_id}`).sort(),
+      grants: (await spRepo.listPermissionGrants(db, t)).map((g) => g.scope).sort(),
+      roles: (await usersRepo.listRoleAssignments(db, t)).map((r) => r.principal_id).sort(),
+    });
+
+    beforeAll(async () => {
+      for (const t of [T, U]) {
+        await tenantsRepo.insertTenant(db, tenantRow(t));
+        await sp(t, ids.sp, ids.appId, 'deleted');
+        await sp(t, ids.resource, randomUUID(), 'resource');
+        await sp(t, ids.client, randomUUID(), 'client');
+        await assignment(t, ids.sp, ids.resource); // held by the deleted principal
+        await assignment(t, ids.client, ids.sp); // granted on the deleted principal as the resource
+        await assignment(t, ids.client, ids.resource); // unrelated
+        await grant(t, ids.sp, ids.resource);
+        await grant(t, ids.client, ids.sp);
+        await grant(t, ids.client, ids.resource);
+        await role(t, ids.sp);
+        await role(t, ids.user);
+      }
+    });
+
+    it('takes every reference along, in the caller’s transaction, in the caller’s tenant only', async () => {
+      const before = await snapshot(T);
+      expect(before.assignments).toHaveLength(3);
+      expect(before.roles).toHaveLength(2);
+      // rolled back with the transaction it runs in
+      await expect(ts.store.transaction(async (trx) => {
+        await spRepo.deleteServicePrincipalsOfApp(trx, T, ids.appId);
+        throw new Error('roll back');
+      })).rejects.toThrow('roll back');
+      expect(await snapshot(T)).toEqual(before);
+
+      await ts.store.transaction((trx) => spRepo.deleteServicePrincipalsOfApp(trx, T, ids.appId));
+      expect(await snapshot(T)).toEqual({
+        sps: [ids.client, ids.resource].sort(),
+        assignments: [`${ids.client}->${ids.resource}`],
+        grants: [`${ids.client}->${ids.resource}`],
+        roles: [ids.user],
+      });
+      expect(await snapshot(U)).toEqual(before);
     });
   });
 });

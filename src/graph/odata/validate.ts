@@ -1,5 +1,6 @@
 import type { CompareOp, FilterNode, Literal } from './ast.js';
 import { ODataError } from './errors.js';
+import { isGuid } from '../../lib/guid.js';
 import { asciiLower } from './parser.js';
 
 export type FieldType = 'string' | 'int' | 'datetime' | 'guid' | 'boolean' | 'enum';
@@ -21,8 +22,6 @@ export interface FilterSpec {
   allowOr?: boolean;
   allowNot?: boolean;
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Checks a parsed filter against an endpoint's spec and returns a new tree with
@@ -87,7 +86,7 @@ function coerce(field: FieldSpec, value: Literal, property: string): Literal {
       throw mismatch();
     case 'guid':
       if (value.kind === 'guid') return { kind: 'string', value: value.value };
-      if (value.kind === 'string' && GUID.test(value.value)) return { kind: 'string', value: asciiLower(value.value) };
+      if (value.kind === 'string' && isGuid(value.value)) return { kind: 'string', value: asciiLower(value.value) };
       throw mismatch();
     case 'int':
       if (value.kind === 'number' && Number.isSafeInteger(value.value)) return value;

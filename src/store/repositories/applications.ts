@@ -16,8 +16,15 @@ export async function findApplicationByAppId(ex: Executor, tenantId: string, app
   return ex.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).where('app_id', '=', appId).executeTakeFirst();
 }
 
-export async function listApplications(ex: Executor, tenantId: string, limit: number): Promise<ApplicationRow[]> {
-  return ex.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').limit(limit).execute();
+export async function listApplications(
+  ex: Executor,
+  tenantId: string,
+  opts: { displayName?: string; appId?: string; limit: number },
+): Promise<ApplicationRow[]> {
+  let q = ex.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId);
+  if (opts.displayName !== undefined) q = q.where('display_name', '=', opts.displayName);
+  if (opts.appId !== undefined) q = q.where('app_id', '=', opts.appId);
+  return q.orderBy('created_at').orderBy('id').limit(opts.limit).execute();
 }
 
 export async function updateApplication(
@@ -46,6 +53,24 @@ export async function listPasswordCredentials(ex: Executor, tenantId: string, ap
     .where('application_id', '=', applicationId)
     .orderBy('start_at')
     .execute();
+}
+
+/** The credentials of several applications at once, in start order (bound parameters in chunks). */
+export async function listPasswordCredentialsOf(ex: Executor, tenantId: string, applicationIds: readonly string[]): Promise<PasswordCredentialRow[]> {
+  const out: PasswordCredentialRow[] = [];
+  for (let i = 0; i < applicationIds.length; i += 500) {
+    const chunk = applicationIds.slice(i, i + 500);
+    out.push(
+      ...(await ex
+        .selectFrom('password_credentials')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('application_id', 'in', chunk)
+        .orderBy('start_at')
+        .execute()),
+    );
+  }
+  return out;
 }
 
 export async function deletePasswordCredential(ex: Executor, tenantId: string, applicationId: string, keyId: string): Promise<number> {

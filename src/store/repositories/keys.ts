@@ -7,7 +7,7 @@ export async function listSigningKeys(ex: Executor): Promise<SigningKeyRow[]> {
   return ex.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
 }
 
-/** Inserts unless a row with the same kid exists; returns true when inserted. */
+/** Inserts the key; does nothing when a row with the same kid exists. */
 export async function insertSigningKey(ex: Executor, row: SigningKeyRow): Promise<void> {
   await ex.insertInto('signing_keys').values(row).onConflict((oc) => oc.column('kid').doNothing()).execute();
 }

@@ -28,11 +28,6 @@ export async function insertSignIn(ex: Executor, row: SignInRow): Promise<void> 
   await ex.insertInto('sign_ins').values(row).execute();
 }
 
-/** Many sign-ins in one statement (group commit). */
-export async function insertSignIns(ex: Executor, rows: SignInRow[]): Promise<void> {
-  if (rows.length > 0) await ex.insertInto('sign_ins').values(rows).execute();
-}
-
 export async function getSignIn(ex: Executor, tenantId: string, id: string): Promise<SignInRow | undefined> {
   return ex.selectFrom('sign_ins').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }

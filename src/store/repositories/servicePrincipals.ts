@@ -27,11 +27,25 @@ export async function listServicePrincipals(
   return q.orderBy('created_at').orderBy('id').limit(opts.limit).execute();
 }
 
+/**
+ * Deletes the app's service principals with everything that refers to them: app role assignments
+ * held by them or granted on them as the resource, delegated grants as client or resource, and their
+ * directory role assignments. Run it inside the caller's transaction so nothing dangles.
+ */
 export async function deleteServicePrincipalsOfApp(ex: Executor, tenantId: string, appId: string): Promise<void> {
   const sps = await ex.selectFrom('service_principals').select('id').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
   for (const sp of sps) {
-    await ex.deleteFrom('app_role_assignments').where('tenant_id', '=', tenantId).where('principal_id', '=', sp.id).execute();
-    await ex.deleteFrom('permission_grants').where('tenant_id', '=', tenantId).where('client_id', '=', sp.id).execute();
+    await ex
+      .deleteFrom('app_role_assignments')
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => eb.or([eb('principal_id', '=', sp.id), eb('resource_id', '=', sp.id)]))
+      .execute();
+    await ex
+      .deleteFrom('permission_grants')
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => eb.or([eb('client_id', '=', sp.id), eb('resource_id', '=', sp.id)]))
+      .execute();
+    await ex.deleteFrom('role_assignments').where('tenant_id', '=', tenantId).where('principal_id', '=', sp.id).execute();
     await ex.deleteFrom('service_principals').where('tenant_id', '=', tenantId).where('id', '=', sp.id).execute();
   }
 }
