@@ -12,6 +12,7 @@ import type { DirectoryContext } from '../directory/context.js';
 import { consentedAppRoles, consentedScopes, resourceAppFor } from '../directory/servicePrincipals.js';
 import { findTenant, type TenantRef as TenantInfo } from '../directory/tenants.js';
 import { MULTI_TENANT_SEGMENTS } from './discovery.js';
+import { isGuid } from '../lib/guid.js';
 import { E, OAuthError, errorBody } from './errors.js';
 import type { KeyStore } from './keys.js';
 import { recordSignIn, SignInWriter, type SignInEvent } from './signIns.js';
@@ -82,7 +83,7 @@ export class TokenEndpoint {
 
   async handle(req: TokenRequest): Promise<TokenResponse> {
     const started = this.ctx.clock();
-    const correlationId = req.clientRequestId && /^[0-9a-f-]{36}$/i.test(req.clientRequestId) ? req.clientRequestId.toLowerCase() : randomUUID();
+    const correlationId = isGuid(req.clientRequestId) ? req.clientRequestId.toLowerCase() : randomUUID();
     let tenant: TenantInfo | undefined;
     // what is known about the attempt so far, for the failure record
     const partial: Partial<Outcome['event']> = {};
@@ -194,9 +195,9 @@ export class TokenEndpoint {
     if (clientWait > 0) throw E.throttled(clientWait);
 
     const reads = this.reads(tenant);
-    const isGuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(normalizedId);
-    const sp = isGuid ? await reads.servicePrincipalByAppId(normalizedId) : undefined;
-    const app = isGuid ? await reads.applicationByAppId(normalizedId) : undefined;
+    const knownShape = isGuid(normalizedId);
+    const sp = knownShape ? await reads.servicePrincipalByAppId(normalizedId) : undefined;
+    const app = knownShape ? await reads.applicationByAppId(normalizedId) : undefined;
     if (!app && !sp) {
       if (secret !== undefined) checkClientSecret(this.ctx, [], secret); // same work as a real check
       throw E.unknownApp(clientId, tenant.id);

@@ -1,11 +1,16 @@
 /** Browser and operating system from a User-Agent, as Entra's deviceDetail reports them. */
 export function describeUserAgent(ua: string | null | undefined): { browser: string; operatingSystem: string } {
   if (!ua) return { browser: '', operatingSystem: '' };
+  const version = (re: RegExp): string | undefined => re.exec(ua)?.[1];
+  const edge = version(/Edg(?:e|A|iOS)?\/(\d+)/);
+  const firefox = version(/Firefox\/(\d+)/);
+  const chrome = version(/(?:Chrome|Chromium|HeadlessChrome)\/(\d+)/);
+  const safari = /Safari\//.test(ua) ? version(/Version\/(\d+)/) : undefined;
   const browser =
-    /Edg(?:e|A|iOS)?\/(\d+)/.exec(ua)?.[1] !== undefined ? `Edge ${/Edg(?:e|A|iOS)?\/(\d+)/.exec(ua)![1]}`
-    : /Firefox\/(\d+)/.test(ua) ? `Firefox ${/Firefox\/(\d+)/.exec(ua)![1]}`
-    : /(?:Chrome|Chromium|HeadlessChrome)\/(\d+)/.test(ua) ? `Chrome ${/(?:Chrome|Chromium|HeadlessChrome)\/(\d+)/.exec(ua)![1]}`
-    : /Version\/(\d+).*Safari\//.test(ua) ? `Safari ${/Version\/(\d+)/.exec(ua)![1]}`
+    edge ? `Edge ${edge}`
+    : firefox ? `Firefox ${firefox}`
+    : chrome ? `Chrome ${chrome}`
+    : safari ? `Safari ${safari}`
     : /azsdk-js-identity/i.test(ua) ? 'Azure Identity for JavaScript'
     : /^node\b|Node\.js|\bNode\//i.test(ua) ? 'Node.js'
     : /python/i.test(ua) ? 'Python'

@@ -7,7 +7,6 @@ import * as logsRepo from '../store/repositories/logs.js';
 import type { DirectoryAuditRow, SignInRow } from '../store/repositories/logs.js';
 import { filterToSql, type TableMapping } from '../store/filterSql.js';
 import type { FilterNode } from '../graph/odata/ast.js';
-import { ODataError } from '../graph/odata/errors.js';
 import { parseFilter } from '../graph/odata/parser.js';
 import { validateFilter, type FilterSpec } from '../graph/odata/validate.js';
 import { isGuid } from '../lib/guid.js';
@@ -245,8 +244,6 @@ export class ActivityLogs {
     return serializeAudit(row, version);
   }
 }
-
-export { ODataError };
 
 interface SignInDetails {
   isInteractive: boolean;
