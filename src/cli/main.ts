@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { serveCommand } from './serve.js';
 import { tenantCommands } from './tenant.js';
-import { UsageError } from './options.js';
+import { doctorCommand } from './doctor.js';
+import { ExitStatus, UsageError } from './options.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
@@ -11,11 +12,13 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   serveCommand(program);
   tenantCommands(program);
+  doctorCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ExitStatus) return err.code;
     if (err instanceof UsageError) {
       process.stderr.write(`tenantry: ${err.message}\n`);
       return 2;

@@ -24,3 +24,10 @@ export function openConfiguredStore(flags: StoreFlags): Promise<Store> {
 
 /** A mistake in the command line: one line on stderr, exit code 2, nothing written. */
 export class UsageError extends Error {}
+
+/** A command that finished and reports its outcome as an exit code (e.g. doctor: 1 when a check failed). */
+export class ExitStatus extends Error {
+  constructor(readonly code: number) {
+    super(`exit status ${code}`);
+  }
+}

@@ -8,6 +8,7 @@ import { buildApp, buildServices } from '../server/app.js';
 import { ensureLocalTls } from '../server/tls.js';
 import { createTenant } from '../directory/tenants.js';
 import { listTenants } from '../store/repositories/tenants.js';
+import { parseReportingThrottle, type ReportingThrottleConfig } from '../reporting/throttle.js';
 import { dataDir, openConfiguredStore, UsageError, type StoreFlags } from './options.js';
 
 interface ServeFlags extends StoreFlags {
@@ -21,6 +22,7 @@ interface ServeFlags extends StoreFlags {
   logLevel: string;
   accessTokenLifetime: string;
   strictDirectoryRead?: boolean;
+  reportingThrottle: string;
   workers: string;
 }
 
@@ -40,6 +42,7 @@ export function serveCommand(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--access-token-lifetime <minutes>', 'access-token lifetime in minutes, MIN or MIN-MAX', '60-90')
     .option('--strict-directory-read', 'also require Directory.Read.All for sign-ins')
+    .option('--reporting-throttle <limits>', "activity-log requests per app per tenant N/SECONDS[,across tenants M/SECONDS], or 'off'", '5/10,122/10')
     .option('--workers <n>', "worker processes sharing the port ('auto' = one per CPU)", process.env.TENANTRY_WORKERS ?? '1')
     .option('--no-demo', 'do not create the demo tenant on first start')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.TENANTRY_LOG_LEVEL ?? 'info')
@@ -50,6 +53,7 @@ interface Settings {
   port: number;
   publicUrl: string;
   tokenLifetime: { min: number; max: number };
+  reportingThrottle: ReportingThrottleConfig | 'off';
   workers: number;
 }
 
@@ -61,6 +65,8 @@ function settings(flags: ServeFlags): Settings {
   const min = Number(m?.[1]);
   const max = Number(m?.[2] ?? m?.[1]);
   if (!m || min < 5 || max < min || max > 1440) throw new UsageError(`invalid --access-token-lifetime '${flags.accessTokenLifetime}' (minutes, 5 to 1440, MIN or MIN-MAX)`);
+  const reportingThrottle = parseReportingThrottle(flags.reportingThrottle);
+  if (!reportingThrottle) throw new UsageError(`invalid --reporting-throttle '${flags.reportingThrottle}' (N/SECONDS or N/SECONDS,M/SECONDS with SECONDS 1 to 3600, or off)`);
   const workers = flags.workers === 'auto' ? availableParallelism() : Number(flags.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`invalid --workers '${flags.workers}' (1 to 64, or auto)`);
   const publicUrl = (flags.publicUrl ?? `${flags.http ? 'http' : 'https'}://localhost:${port}`).replace(/\/+$/, '');
@@ -70,7 +76,7 @@ function settings(flags: ServeFlags): Settings {
   } catch {
     throw new UsageError(`--public-url must be scheme://host[:port] with no path, got '${publicUrl}'`);
   }
-  return { port, publicUrl, tokenLifetime: { min: min * 60, max: max * 60 }, workers };
+  return { port, publicUrl, tokenLifetime: { min: min * 60, max: max * 60 }, reportingThrottle, workers };
 }
 
 async function tlsMaterial(flags: ServeFlags, s: Settings, logger: Logger, announce: boolean): Promise<{ cert: string; key: string } | null> {
@@ -199,6 +205,7 @@ async function runWorker(flags: ServeFlags, s: Settings, logger: Logger): Promis
 async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: Awaited<ReturnType<typeof openConfiguredStore>>, https: { cert: string; key: string } | null, announce: boolean): Promise<void> {
   const { app } = await buildApp({
     store, publicUrl: s.publicUrl, https, logger, accessTokenLifetime: s.tokenLifetime, strictDirectoryRead: flags.strictDirectoryRead ?? false,
+    reportingThrottle: s.reportingThrottle,
   });
   let closing = false;
   const shutdown = async (signal: string) => {

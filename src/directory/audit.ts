@@ -91,6 +91,8 @@ export async function recordAudit(ex: Executor, actor: Actor, event: AuditEvent,
       initiator_user_id: actor.kind === 'user' ? actor.userId : null,
       initiator_user_principal_name: actor.kind === 'user' ? actor.userPrincipalName : null,
       initiator_app_id: actor.kind === 'app' ? actor.appId : null,
+      initiator_user_display_name: null,
+      initiator_app_display_name: actor.kind === 'app' ? actor.displayName : actor.kind === 'system' ? actor.name : null,
       details: JSON.stringify({
         initiatedBy: initiatedBy(actor),
         targetResources,

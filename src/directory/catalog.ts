@@ -102,6 +102,7 @@ export const ROLE = {
   applicationAdministrator: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
   cloudApplicationAdministrator: '158c047a-c907-4556-b7ef-446551a6b5f7',
   userAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  conditionalAccessAdministrator: 'b1be1c3e-b65d-4f19-8427-f6fa0d97feb9',
 } as const;
 
 export const ROLE_TEMPLATES: readonly RoleTemplate[] = [
@@ -114,6 +115,7 @@ export const ROLE_TEMPLATES: readonly RoleTemplate[] = [
   { id: ROLE.globalReader, displayName: 'Global Reader', description: 'Can read everything that a Global Administrator can, but not update anything.' },
   { id: ROLE.applicationAdministrator, displayName: 'Application Administrator', description: 'Can create and manage all aspects of app registrations and enterprise apps.' },
   { id: ROLE.cloudApplicationAdministrator, displayName: 'Cloud Application Administrator', description: 'Can create and manage all aspects of app registrations and enterprise apps except App Proxy.' },
+  { id: ROLE.conditionalAccessAdministrator, displayName: 'Conditional Access Administrator', description: 'Can manage Conditional Access capabilities.' },
   { id: ROLE.userAdministrator, displayName: 'User Administrator', description: 'Can manage all aspects of users and groups, including resetting passwords for limited admins.' },
 ];
 

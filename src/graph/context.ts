@@ -3,6 +3,7 @@ import type { Actor } from '../directory/actor.js';
 import type { DirectoryContext } from '../directory/context.js';
 import type { KeyStore } from '../identity/keys.js';
 import type { ActivityLogs } from '../reporting/logs.js';
+import type { ReportingThrottle } from '../reporting/throttle.js';
 import { actorFromToken, GRAPH_AUDIENCES, verifyBearer } from './auth.js';
 
 export type Version = 'v1.0' | 'beta';
@@ -11,6 +12,8 @@ export interface GraphDeps {
   ctx: DirectoryContext;
   keys: KeyStore;
   logs: ActivityLogs;
+  /** per app (per tenant) limits of the activity-log endpoints */
+  reportingThrottle: ReportingThrottle;
   publicUrl: string;
 }
 

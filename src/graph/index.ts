@@ -3,6 +3,7 @@ import { GraphSurface, type GraphDeps, type Version } from './context.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditLogRoutes } from './routes/auditLogs.js';
 import { directoryRoutes } from './routes/directory.js';
+import { provisioningRoutes } from './routes/provisioning.js';
 
 const VERSIONS: readonly Version[] = ['v1.0', 'beta'];
 
@@ -17,5 +18,6 @@ export async function graphRoutes(app: FastifyInstance, deps: GraphDeps): Promis
     directoryRoutes(app, g, v);
     applicationRoutes(app, g, v);
     auditLogRoutes(app, g, v);
+    provisioningRoutes(app, g, v);
   }
 }

@@ -15,7 +15,7 @@ import { MULTI_TENANT_SEGMENTS } from './discovery.js';
 import { isGuid } from '../lib/guid.js';
 import { E, OAuthError, errorBody } from './errors.js';
 import type { KeyStore } from './keys.js';
-import { recordSignIn, SignInWriter, type SignInEvent } from './signIns.js';
+import { prepareSignIn, recordSignIn, SignInWriter, type SignInEvent } from './signIns.js';
 import { DEFAULT_THROTTLE, FailureLimiter, type ThrottleConfig } from './throttle.js';
 import { clientInfo, lifetime, newUti, pairwiseSubject, signAccessToken, signIdToken, type TokenConfig } from './tokens.js';
 
@@ -94,8 +94,6 @@ export class TokenEndpoint {
         tenant = await findTenant(this.ctx, req.tenant);
         if (!tenant) throw E.unknownTenant(req.tenant);
       }
-      const ipWait = this.limiter.retryAfter(ipKey, this.throttle.perIp);
-      if (ipWait > 0) throw E.throttled(ipWait);
       checkParameters(req.params);
       const grantType = param(req.params, 'grant_type');
       if (!grantType) throw E.missingParameter('grant_type');
@@ -108,6 +106,9 @@ export class TokenEndpoint {
       }
       if (!GRANTS.has(grantType)) throw E.unsupportedGrant();
       if (!tenant) throw E.badRefreshToken(); // refresh tokens are redeemed at their tenant's endpoint
+      // after the tenant is known (on /organizations, from the user name), so the throttled attempt is logged in it
+      const ipWait = this.limiter.retryAfter(ipKey, this.throttle.perIp);
+      if (ipWait > 0) throw E.throttled(ipWait);
       const client = await this.authenticateClient(tenant, req, grantType, partial);
       let outcome: Outcome;
       if (grantType === 'client_credentials') outcome = await this.clientCredentials(tenant, client, req.params, partial);
@@ -123,9 +124,10 @@ export class TokenEndpoint {
       // other writes (refresh-token rotation) both share one transaction; alone, it joins a group commit.
       const writes = outcome.writes;
       if (writes) {
+        const row = await prepareSignIn(this.ctx.store, event);
         await this.ctx.store.transaction(async (trx) => {
           await writes(trx);
-          await recordSignIn(trx, event);
+          await recordSignIn(trx, row);
         });
       } else {
         await this.signIns.write(event);

@@ -2,12 +2,15 @@ import type { Actor } from '../directory/actor.js';
 import { ROLE } from '../directory/catalog.js';
 import { DirectoryError } from '../directory/errors.js';
 
-export type Report = 'signIns' | 'directoryAudits';
+export type Report = 'signIns' | 'directoryAudits' | 'provisioning';
 
 /** Directory roles that may read the activity logs through a delegated token. */
 export const REPORTING_ROLES: readonly string[] = [
   ROLE.globalAdministrator, ROLE.securityAdministrator, ROLE.securityReader, ROLE.securityOperator, ROLE.reportsReader, ROLE.globalReader,
 ];
+
+/** Roles that may read the provisioning logs: the reporting roles and the application administrators (contract §1.1). */
+export const PROVISIONING_ROLES: readonly string[] = [...REPORTING_ROLES, ROLE.applicationAdministrator, ROLE.cloudApplicationAdministrator];
 
 export interface TenantFacts {
   license: 'none' | 'P1' | 'P2';
@@ -23,9 +26,10 @@ const forbidden = (code: string, message: string) => new DirectoryError('forbidd
 
 /**
  * The seed's prerequisites, checked in the order Graph reports them: API permission, then the
- * signed-in user's role, then (for sign-ins) the tenant's licence.
+ * signed-in user's role, then (for sign-ins) the tenant's licence. ownSignInsOnly: the request can
+ * only return the caller's own sign-ins.
  */
-export function checkReportingAccess(actor: Actor, tenant: TenantFacts, report: Report, policy: AccessPolicy): void {
+export function checkReportingAccess(actor: Actor, tenant: TenantFacts, report: Report, policy: AccessPolicy, ownSignInsOnly = false): void {
   if (actor.kind !== 'system') {
     const granted = actor.kind === 'app' ? actor.appRoles : actor.scopes;
     if (!granted.has('AuditLog.Read.All')) {
@@ -34,7 +38,8 @@ export function checkReportingAccess(actor: Actor, tenant: TenantFacts, report: 
     if (report === 'signIns' && policy.strictDirectoryRead && !granted.has('Directory.Read.All') && !granted.has('Directory.ReadWrite.All')) {
       throw forbidden('Authentication_MSGraphPermissionMissing', 'Calling principal does not have required MSGraph permissions Directory.Read.All');
     }
-    if (actor.kind === 'user' && !actor.roles.some((r) => REPORTING_ROLES.includes(r))) {
+    // any user may read their own sign-ins (contract §1.1); everything else needs a reporting role
+    if (actor.kind === 'user' && !(ownSignInsOnly && report === 'signIns') && !actor.roles.some((r) => (report === 'provisioning' ? PROVISIONING_ROLES : REPORTING_ROLES).includes(r))) {
       throw forbidden('Authentication_RequestFromUnsupportedUserRole', 'User is not in the allowed roles');
     }
   }

@@ -4,13 +4,16 @@ import type { DirectoryContext } from '../directory/context.js';
 import { DirectoryError } from '../directory/errors.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as logsRepo from '../store/repositories/logs.js';
-import type { DirectoryAuditRow, SignInRow } from '../store/repositories/logs.js';
+import type { DirectoryAuditRow } from '../store/repositories/logs.js';
 import { filterToSql, type TableMapping } from '../store/filterSql.js';
 import type { FilterNode } from '../graph/odata/ast.js';
 import { parseFilter } from '../graph/odata/parser.js';
 import { validateFilter, type FilterSpec } from '../graph/odata/validate.js';
 import { isGuid } from '../lib/guid.js';
 import { isoTime } from '../lib/time.js';
+import { ROLE } from '../directory/catalog.js';
+import { ODataError } from '../graph/odata/errors.js';
+import { EVENT_TYPE_CODE, EVENT_TYPES, loadSignInDims, serializeSignIn } from './records.js';
 import { checkReportingAccess, type AccessPolicy, type Report } from './access.js';
 import type { SkipTokens } from './skiptoken.js';
 
@@ -23,6 +26,9 @@ export interface LogQuery {
   top?: string;
   orderby?: string;
   skiptoken?: string;
+  select?: string;
+  /** Prefer: include-unknown-enum-members */
+  unknownEnums?: boolean;
 }
 
 export interface LogPage<T> {
@@ -34,58 +40,135 @@ export interface LogPage<T> {
 const EQ = ['eq'] as const;
 const EQ_START = ['eq', 'startswith'] as const;
 const TIME_OPS = ['eq', 'ge', 'le', 'gt', 'lt'] as const;
-const EVENT_TYPES = ['interactiveUser', 'nonInteractiveUser', 'servicePrincipal', 'managedIdentity', 'unknownFutureValue'];
+const SIGNIN_EVENT_TYPES = [...EVENT_TYPES, 'unknownFutureValue'];
+const RISK_LEVELS = ['low', 'medium', 'high', 'hidden', 'none', 'unknownFutureValue'];
+const RISK_STATES = ['none', 'confirmedSafe', 'remediated', 'dismissed', 'atRisk', 'confirmedCompromised', 'unknownFutureValue'];
+const RISK_DETAILS = ['none', 'adminGeneratedTemporaryPassword', 'userPerformedSecuredPasswordChange', 'userPerformedSecuredPasswordReset',
+  'adminConfirmedSigninSafe', 'aiConfirmedSigninSafe', 'userPassedMFADrivenByRiskBasedPolicy', 'adminDismissedAllRiskForUser',
+  'adminConfirmedSigninCompromised', 'hidden', 'adminConfirmedUserCompromised', 'unknownFutureValue', 'm365DAdminDismissedDetection',
+  'adminConfirmedServicePrincipalCompromised', 'adminDismissedAllRiskForServicePrincipal', 'userChangedPasswordOnPremises',
+  'adminDismissedRiskForSignIn', 'adminConfirmedAccountSafe', 'microsoftRevokedSessions'];
+const CA_STATUS = ['success', 'failure', 'notApplied', 'unknownFutureValue'];
+const POLICY_RESULTS = ['success', 'failure', 'notApplied', 'notEnabled', 'unknown', 'unknownFutureValue', 'reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyNotApplied', 'reportOnlyInterrupted'];
 
-const SIGNIN_SPEC: FilterSpec = {
+/** The contract's per-property $filter table for signIn (v1.0; beta adds its own below). */
+const SIGNIN_FIELDS: FilterSpec['fields'] = {
+  id: { type: 'guid', ops: EQ },
+  createdDateTime: { type: 'datetime', ops: TIME_OPS },
+  userId: { type: 'guid', ops: EQ },
+  userPrincipalName: { type: 'string', ops: EQ_START },
+  userDisplayName: { type: 'string', ops: EQ_START },
+  appId: { type: 'guid', ops: EQ },
+  appDisplayName: { type: 'string', ops: EQ_START },
+  ipAddress: { type: 'string', ops: EQ_START },
+  clientAppUsed: { type: 'string', ops: EQ },
+  correlationId: { type: 'guid', ops: EQ },
+  conditionalAccessStatus: { type: 'enum', ops: EQ, enumValues: CA_STATUS },
+  'status/errorCode': { type: 'int', ops: ['eq', 'ne'] },
+  'location/city': { type: 'string', ops: EQ_START },
+  'location/state': { type: 'string', ops: EQ_START },
+  'location/countryOrRegion': { type: 'string', ops: EQ_START },
+  'deviceDetail/browser': { type: 'string', ops: EQ_START },
+  'deviceDetail/operatingSystem': { type: 'string', ops: EQ_START },
+  resourceDisplayName: { type: 'string', ops: EQ },
+  resourceId: { type: 'guid', ops: EQ },
+  riskDetail: { type: 'enum', ops: EQ, enumValues: RISK_DETAILS },
+  riskLevelAggregated: { type: 'enum', ops: EQ, enumValues: RISK_LEVELS },
+  riskLevelDuringSignIn: { type: 'enum', ops: EQ, enumValues: RISK_LEVELS },
+  riskState: { type: 'enum', ops: EQ, enumValues: RISK_STATES },
+  userAgent: { type: 'string', ops: EQ_START },
+  servicePrincipalId: { type: 'guid', ops: EQ },
+  servicePrincipalName: { type: 'string', ops: EQ_START },
+};
+
+const SIGNIN_COLLECTIONS: FilterSpec['collections'] = {
+  riskEventTypes_v2: { element: { '': { type: 'string', ops: EQ_START } } },
+};
+
+const SIGNIN_SPEC: FilterSpec = { allowOr: true, allowNot: true, fields: SIGNIN_FIELDS, collections: SIGNIN_COLLECTIONS };
+
+const SIGNIN_SPEC_BETA: FilterSpec = {
   allowOr: true,
-  allowNot: false,
+  allowNot: true,
   fields: {
-    id: { type: 'guid', ops: EQ },
-    createdDateTime: { type: 'datetime', ops: TIME_OPS },
-    userId: { type: 'guid', ops: EQ },
-    userPrincipalName: { type: 'string', ops: EQ_START },
-    userDisplayName: { type: 'string', ops: EQ_START },
-    appId: { type: 'guid', ops: EQ },
-    appDisplayName: { type: 'string', ops: EQ_START },
-    ipAddress: { type: 'string', ops: EQ_START },
-    clientAppUsed: { type: 'string', ops: EQ },
-    correlationId: { type: 'guid', ops: EQ },
-    resourceId: { type: 'guid', ops: EQ },
-    resourceDisplayName: { type: 'string', ops: EQ },
-    servicePrincipalId: { type: 'guid', ops: EQ },
-    'status/errorCode': { type: 'int', ops: ['eq', 'ne'] },
+    ...SIGNIN_FIELDS,
+    originalRequestId: { type: 'guid', ops: EQ },
+    authenticationRequirement: { type: 'string', ops: EQ_START },
+    tokenIssuerName: { type: 'string', ops: EQ },
   },
   collections: {
-    signInEventTypes: { element: { '': { type: 'enum', ops: ['eq', 'ne'], enumValues: EVENT_TYPES } } },
+    ...SIGNIN_COLLECTIONS,
+    signInEventTypes: { element: { '': { type: 'enum', ops: ['eq', 'ne'], enumValues: SIGNIN_EVENT_TYPES } } },
+    appliedConditionalAccessPolicies: {
+      element: {
+        id: { type: 'guid', ops: EQ },
+        displayName: { type: 'string', ops: EQ_START },
+        result: { type: 'enum', ops: EQ, enumValues: POLICY_RESULTS },
+      },
+    },
   },
 };
+
+const dim = (table: string, ref: string, tenantScoped = true) => ({ table, ref, tenantScoped });
+const USERS = dim('signin_users', 'user_ref');
+const APPS = dim('signin_apps', 'app_ref');
+const RESOURCES = dim('signin_resources', 'resource_ref');
+const CLIENTS = dim('signin_clients', 'client_ref');
+const LOCATIONS = dim('signin_locations', 'location_ref', false);
+const STATUSES = dim('signin_statuses', 'status_ref', false);
+const ASSESSMENTS = dim('signin_assessments', 'assessment_ref');
+const EVENT_CODES: Record<string, number> = { ...EVENT_TYPE_CODE, unknownFutureValue: 99 };
+
+const inAssessmentItems = (kind: 'risk' | 'policy') => (p: Expression<SqlBool>) =>
+  sql<SqlBool>`(assessment_ref is not null and assessment_ref in (select assessment_ref from signin_assessment_items where kind = ${kind} and ${p}))`;
 
 const SIGNIN_MAPPING: TableMapping = {
   fields: {
     id: { column: 'id', lowerLiteral: true },
     createdDateTime: { column: 'created_at' },
-    userId: { column: 'user_id', lowerLiteral: true },
-    userPrincipalName: { column: 'user_principal_name', lowerLiteral: true },
-    userDisplayName: { column: 'user_display_name' },
-    appId: { column: 'app_id', lowerLiteral: true },
-    appDisplayName: { column: 'app_display_name' },
-    ipAddress: { column: 'ip_address' },
-    clientAppUsed: { column: 'client_app_used' },
+    userId: { column: 'user_id', dim: USERS, lowerLiteral: true },
+    userPrincipalName: { column: 'user_principal_name', dim: USERS, lowerLiteral: true },
+    userDisplayName: { column: 'user_display_name_lc', dim: USERS, lowerLiteral: true },
+    appId: { column: 'app_id', dim: APPS, lowerLiteral: true },
+    appDisplayName: { column: 'app_display_name_lc', dim: APPS, lowerLiteral: true },
+    servicePrincipalId: { column: 'service_principal_id', dim: APPS, lowerLiteral: true },
+    // an app's service principal name is its display name (Entra shows the same text)
+    servicePrincipalName: { column: 'app_display_name_lc', dim: APPS, lowerLiteral: true },
+    ipAddress: { column: 'ip_address', lowerLiteral: true, nullable: true },
+    clientAppUsed: { column: 'client_app_used_lc', dim: CLIENTS, lowerLiteral: true },
+    userAgent: { column: 'user_agent_lc', dim: CLIENTS, lowerLiteral: true },
+    'deviceDetail/browser': { column: 'browser_lc', dim: CLIENTS, lowerLiteral: true },
+    'deviceDetail/operatingSystem': { column: 'operating_system_lc', dim: CLIENTS, lowerLiteral: true },
     correlationId: { column: 'correlation_id', lowerLiteral: true },
-    resourceId: { column: 'resource_id', lowerLiteral: true },
-    resourceDisplayName: { column: 'resource_display_name' },
-    servicePrincipalId: { column: 'service_principal_id', lowerLiteral: true },
-    'status/errorCode': { column: 'error_code' },
+    originalRequestId: { column: 'request_id', lowerLiteral: true, nullable: true },
+    resourceId: { column: 'resource_id', dim: RESOURCES, lowerLiteral: true },
+    resourceDisplayName: { column: 'resource_display_name_lc', dim: RESOURCES, lowerLiteral: true },
+    'status/errorCode': { column: 'error_code', dim: STATUSES },
+    'location/city': { column: 'city_lc', dim: LOCATIONS, lowerLiteral: true },
+    'location/state': { column: 'state_lc', dim: LOCATIONS, lowerLiteral: true },
+    'location/countryOrRegion': { column: 'country_or_region_lc', dim: LOCATIONS, lowerLiteral: true },
+    conditionalAccessStatus: { column: 'conditional_access_status', dim: ASSESSMENTS },
+    authenticationRequirement: { column: 'authentication_requirement', dim: ASSESSMENTS },
+    riskDetail: { column: 'risk_detail', dim: ASSESSMENTS },
+    riskLevelAggregated: { column: 'risk_level_aggregated', dim: ASSESSMENTS },
+    riskLevelDuringSignIn: { column: 'risk_level_during_sign_in', dim: ASSESSMENTS },
+    riskState: { column: 'risk_state', dim: ASSESSMENTS },
+    tokenIssuerName: { column: 'token_issuer_name', constant: '' },
   },
   collections: {
     // one event type per stored row: any(t: t eq x) is a test on that column
-    signInEventTypes: { element: { '': { column: 'event_type' } }, wrap: (p) => p },
+    signInEventTypes: { element: { '': { column: 'event_type', values: EVENT_CODES } }, wrap: (p) => p },
+    riskEventTypes_v2: { element: { '': { column: 'value' } }, wrap: inAssessmentItems('risk') },
+    appliedConditionalAccessPolicies: {
+      element: { id: { column: 'value', lowerLiteral: true }, displayName: { column: 'display_name_lc', lowerLiteral: true }, result: { column: 'result' } },
+      wrap: inAssessmentItems('policy'),
+    },
   },
 };
 
 const AUDIT_SPEC: FilterSpec = {
   allowOr: true,
-  allowNot: false,
+  allowNot: true,
   fields: {
     id: { type: 'string', ops: EQ },
     activityDateTime: { type: 'datetime', ops: TIME_OPS },
@@ -96,8 +179,10 @@ const AUDIT_SPEC: FilterSpec = {
     result: { type: 'enum', ops: EQ, enumValues: ['success', 'failure', 'timeout', 'unknownFutureValue'] },
     operationType: { type: 'string', ops: EQ },
     'initiatedBy/user/id': { type: 'guid', ops: EQ },
+    'initiatedBy/user/displayName': { type: 'string', ops: EQ },
     'initiatedBy/user/userPrincipalName': { type: 'string', ops: EQ_START },
     'initiatedBy/app/appId': { type: 'guid', ops: EQ },
+    'initiatedBy/app/displayName': { type: 'string', ops: EQ },
   },
   collections: {
     targetResources: { element: { id: { type: 'string', ops: EQ }, displayName: { type: 'string', ops: EQ_START } } },
@@ -114,13 +199,15 @@ const AUDIT_MAPPING: TableMapping = {
     loggedByService: { column: 'logged_by_service' },
     result: { column: 'result' },
     operationType: { column: 'operation_type' },
-    'initiatedBy/user/id': { column: 'initiator_user_id', lowerLiteral: true },
-    'initiatedBy/user/userPrincipalName': { column: 'initiator_user_principal_name', lowerLiteral: true },
-    'initiatedBy/app/appId': { column: 'initiator_app_id', lowerLiteral: true },
+    'initiatedBy/user/id': { column: 'initiator_user_id', lowerLiteral: true, nullable: true },
+    'initiatedBy/user/displayName': { column: 'initiator_user_display_name', nullable: true },
+    'initiatedBy/user/userPrincipalName': { column: 'initiator_user_principal_name', lowerLiteral: true, nullable: true },
+    'initiatedBy/app/appId': { column: 'initiator_app_id', lowerLiteral: true, nullable: true },
+    'initiatedBy/app/displayName': { column: 'initiator_app_display_name', nullable: true },
   },
   collections: {
     targetResources: {
-      element: { id: { column: 't.target_id', lowerLiteral: true }, displayName: { column: 't.display_name' } },
+      element: { id: { column: 't.target_id', lowerLiteral: true }, displayName: { column: 't.display_name', nullable: true } },
       wrap: (p) => sql<SqlBool>`exists (select 1 from audit_targets t where t.tenant_id = directory_audits.tenant_id and t.audit_id = directory_audits.id and ${p})`,
     },
   },
@@ -139,6 +226,32 @@ function parseOrder(orderby: string | undefined, field: string): 'asc' | 'desc' 
     throw new DirectoryError('badRequest', 'BadRequest', `Invalid $orderby: only '${field}' is supported.`);
   }
   return (m[2]?.toLowerCase() as 'asc' | 'desc' | undefined) ?? 'asc';
+}
+
+/** $select: top-level properties of the entity, case-insensitive, each at most once; the key always kept. */
+export function parseSelect(select: string | undefined, properties: readonly string[]): string[] | undefined {
+  if (select === undefined) return undefined;
+  const out = new Set<string>(['id']);
+  const parts = select.split(',');
+  if (select.length > 4096 || parts.length > properties.length + 1) throw new DirectoryError('badRequest', 'BadRequest', 'Invalid $select: too long.');
+  for (const raw of parts) {
+    const name = raw.trim();
+    if (name === '*') {
+      properties.forEach((p) => out.add(p));
+      continue;
+    }
+    const found = properties.find((p) => p.toLowerCase() === name.toLowerCase());
+    if (!found) throw new DirectoryError('badRequest', 'BadRequest', `Could not find a property named '${name.slice(0, 64)}' on type 'microsoft.graph.${properties.includes('createdDateTime') ? 'signIn' : 'directoryAudit'}'.`);
+    out.add(found);
+  }
+  return [...out];
+}
+
+function project(item: Record<string, unknown>, select: string[] | undefined): Record<string, unknown> {
+  if (!select) return item;
+  const out: Record<string, unknown> = {};
+  for (const k of select) if (k in item) out[k] = item[k];
+  return out;
 }
 
 function parse(filter: string | undefined, spec: FilterSpec): FilterNode | undefined {
@@ -161,166 +274,203 @@ function mentions(node: FilterNode | undefined, collection: string): boolean {
   }
 }
 
+/** Rejects a time literal wholly before what the tenant keeps (with a day's grace for clock skew). */
+function checkRetention(node: FilterNode | undefined, property: string, floor: number, days: number): void {
+  if (!node) return;
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      node.items.forEach((n) => checkRetention(n, property, floor, days));
+      return;
+    case 'not':
+      checkRetention(node.operand, property, floor, days);
+      return;
+    case 'compare':
+      if (node.property === property && node.value.kind === 'datetime' && node.value.epochMs < floor - DAY_MS) {
+        throw new ODataError(`${property} ${node.value.value} is outside the ${days}-day retention of this tenant's logs`);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Only the caller's own sign-ins: the filter's top level requires userId (or userPrincipalName)
+ * to equal the caller's. Any user may read those, without a reporting role (contract §1.1).
+ */
+function ownSignInsOnly(node: FilterNode | undefined, actor: Actor): boolean {
+  if (!node || actor.kind !== 'user') return false;
+  const items = node.kind === 'and' ? node.items : [node];
+  return items.some((n) => n.kind === 'compare' && n.op === 'eq' && n.value.kind === 'string' &&
+    ((n.property === 'userId' && n.value.value.toLowerCase() === actor.userId.toLowerCase()) ||
+     (n.property === 'userPrincipalName' && n.value.value.toLowerCase() === actor.userPrincipalName.toLowerCase())));
+}
+
+const DAY_MS = 86_400_000;
 const badSkipToken = () => new DirectoryError('badRequest', 'BadRequest', 'Invalid $skiptoken: it is malformed, expired, or was issued for another query.');
+
+/** Days of logs kept (contract §4): Free 7, P1/P2 30. */
+export interface RetentionPolicy {
+  freeDays: number;
+  premiumDays: number;
+}
+export const DEFAULT_RETENTION: RetentionPolicy = { freeDays: 7, premiumDays: 30 };
+
+export function retentionDays(license: 'none' | 'P1' | 'P2', policy: RetentionPolicy): number {
+  return license === 'none' ? policy.freeDays : policy.premiumDays;
+}
+
+const CA_APP_PERMISSIONS = ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'Policy.Read.ConditionalAccess'];
+const CA_ROLES: readonly string[] = [ROLE.globalAdministrator, ROLE.globalReader, ROLE.securityAdministrator, ROLE.securityReader, ROLE.conditionalAccessAdministrator];
+
+/** May the caller see appliedConditionalAccessPolicies (contract §1.1, "CA data")? */
+function mayReadConditionalAccess(actor: Actor): boolean {
+  if (actor.kind === 'system') return true;
+  if (actor.kind === 'app') return CA_APP_PERMISSIONS.some((p) => actor.appRoles.has(p));
+  return actor.roles.some((r) => CA_ROLES.includes(r)) && CA_APP_PERMISSIONS.some((p) => actor.scopes.has(p));
+}
+
+export const SIGNIN_PROPERTIES = [
+  'id', 'createdDateTime', 'userDisplayName', 'userPrincipalName', 'userId', 'appId', 'appDisplayName', 'ipAddress', 'clientAppUsed',
+  'userAgent', 'correlationId', 'conditionalAccessStatus', 'isInteractive', 'riskDetail', 'riskLevelAggregated', 'riskLevelDuringSignIn',
+  'riskState', 'riskEventTypes', 'riskEventTypes_v2', 'resourceDisplayName', 'resourceId', 'resourceTenantId', 'homeTenantId',
+  'servicePrincipalId', 'servicePrincipalName', 'status', 'deviceDetail', 'location', 'appliedConditionalAccessPolicies',
+];
+export const SIGNIN_PROPERTIES_BETA = [
+  ...SIGNIN_PROPERTIES.filter((p) => p !== 'riskEventTypes'), 'signInEventTypes', 'authenticationProtocol', 'authenticationRequirement',
+  'authenticationDetails', 'authenticationMethodsUsed', 'clientCredentialType', 'incomingTokenType', 'originalRequestId',
+  'processingTimeInMilliseconds', 'resourceServicePrincipalId', 'servicePrincipalCredentialKeyId', 'servicePrincipalCredentialThumbprint',
+  'tokenIssuerName', 'tokenIssuerType', 'uniqueTokenIdentifier', 'userType', 'flaggedForReview', 'isTenantRestricted', 'signInIdentifier',
+  'signInIdentifierType',
+];
+export const AUDIT_PROPERTIES = [
+  'id', 'category', 'correlationId', 'result', 'resultReason', 'activityDisplayName', 'activityDateTime', 'loggedByService', 'operationType',
+  'initiatedBy', 'targetResources', 'additionalDetails',
+];
 
 export class ActivityLogs {
   constructor(
     private readonly ctx: DirectoryContext,
     private readonly skipTokens: SkipTokens,
     private readonly policy: AccessPolicy,
+    private readonly retention: RetentionPolicy = DEFAULT_RETENTION,
   ) {}
 
-  private async authorize(actor: Actor, report: Report) {
+  private async tenantOf(actor: Actor) {
     const tenant = await tenantsRepo.getTenant(this.ctx.store.db, actor.tenantId);
     if (!tenant) throw new DirectoryError('forbidden', 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-    checkReportingAccess(actor, { license: tenant.license, type: tenant.tenant_type }, report, this.policy);
     return tenant;
   }
 
+  private async authorize(actor: Actor, report: Report, ownOnly = false) {
+    const tenant = await this.tenantOf(actor);
+    checkReportingAccess(actor, { license: tenant.license, type: tenant.tenant_type }, report, this.policy, ownOnly);
+    const days = retentionDays(tenant.license, this.retention);
+    return { tenant, days, floor: this.ctx.clock() - days * DAY_MS };
+  }
+
   private scope(actor: Actor, report: Report, q: LogQuery): string {
-    return JSON.stringify([actor.tenantId, report, q.version, q.filter ?? '', q.top ?? '', q.orderby ?? '']);
+    return JSON.stringify([actor.tenantId, report, q.version, q.filter ?? '', q.top ?? '', q.orderby ?? '', q.select ?? '']);
   }
 
   async listSignIns(actor: Actor, q: LogQuery): Promise<LogPage<Record<string, unknown>>> {
-    const tenant = await this.authorize(actor, 'signIns');
+    // permission first (a caller without it learns nothing about the filter), then the filter, then role and licence
+    checkReportingAccess(actor, { license: 'P1', type: 'standard' }, 'signIns', this.policy, true);
+    const node = parse(q.filter, q.version === 'beta' ? SIGNIN_SPEC_BETA : SIGNIN_SPEC);
+    const { tenant, days, floor } = await this.authorize(actor, 'signIns', ownSignInsOnly(node, actor));
     const top = parseTop(q.top);
     const order = parseOrder(q.orderby, 'createdDateTime');
-    const node = parse(q.filter, q.version === 'beta' ? SIGNIN_SPEC : { ...SIGNIN_SPEC, collections: {} });
+    const select = parseSelect(q.select, q.version === 'beta' ? SIGNIN_PROPERTIES_BETA : SIGNIN_PROPERTIES);
+    checkRetention(node, 'createdDateTime', floor, days);
     const scope = this.scope(actor, 'signIns', q);
     const after = q.skiptoken === undefined ? undefined : this.skipTokens.decode(scope, q.skiptoken);
     if (q.skiptoken !== undefined && !after) throw badSkipToken();
+    const dims = this.ctx.store.signInDims;
+    const tenantRef = await dims.findTenantRef(actor.tenantId);
+    if (tenantRef === undefined) return { items: [] };
     // Graph returns interactive user sign-ins unless the caller asks for other event types (beta).
     const interactiveOnly = !mentions(node, 'signInEventTypes');
-    const where = (): Expression<SqlBool> => {
-      const parts: Expression<SqlBool>[] = [];
-      if (interactiveOnly) parts.push(sql<SqlBool>`event_type = ${'interactiveUser'}`);
-      if (node) parts.push(filterToSql(node, SIGNIN_MAPPING));
-      return parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
-    };
-    const rows = await logsRepo.listSignIns(this.ctx.store.db, {
-      tenantId: actor.tenantId, where: interactiveOnly || node ? where : undefined, after, order, limit: top + 1,
-    });
+    const parts: Expression<SqlBool>[] = [];
+    if (interactiveOnly) parts.push(sql<SqlBool>`event_type = ${EVENT_TYPE_CODE.interactiveUser}`);
+    if (node) parts.push(filterToSql(node, SIGNIN_MAPPING, { tenantRef }));
+    const where = parts.length === 0 ? undefined : parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+    const rows = await logsRepo.listSignIns(this.ctx.store.db, tenantRef, { where: where && (() => where), after, floor, order, limit: top + 1 });
     const page = rows.slice(0, top);
     const last = page[page.length - 1];
+    const view = { version: q.version, tenantId: actor.tenantId, p2: tenant.license === 'P2', caData: mayReadConditionalAccess(actor), unknownEnums: q.unknownEnums ?? false };
+    const pageDims = await loadSignInDims(dims, page);
     return {
-      items: page.map((r) => serializeSignIn(r, q.version, tenant.license === 'P2')),
-      next: rows.length > top && last ? this.skipTokens.encode(scope, { at: last.created_at, id: last.id }) : undefined,
+      items: page.map((r) => project(serializeSignIn(r, pageDims, view), select)),
+      next: rows.length > top && last ? this.skipTokens.encode(scope, { at: last.created_at, id: last.seq }) : undefined,
     };
   }
 
-  async getSignIn(actor: Actor, version: ApiVersion, id: string): Promise<Record<string, unknown>> {
-    const tenant = await this.authorize(actor, 'signIns');
-    const row = isGuid(id) ? await logsRepo.getSignIn(this.ctx.store.db, actor.tenantId, id.toLowerCase()) : undefined;
-    if (!row || (version === 'v1.0' && row.event_type !== 'interactiveUser')) {
+  async getSignIn(actor: Actor, version: ApiVersion, id: string, opts: { select?: string; unknownEnums?: boolean } = {}): Promise<Record<string, unknown>> {
+    checkReportingAccess(actor, { license: 'P1', type: 'standard' }, 'signIns', this.policy, true);
+    const tenant = await this.tenantOf(actor);
+    const floor = this.ctx.clock() - retentionDays(tenant.license, this.retention) * DAY_MS;
+    const select = parseSelect(opts.select, version === 'beta' ? SIGNIN_PROPERTIES_BETA : SIGNIN_PROPERTIES);
+    const dims = this.ctx.store.signInDims;
+    const tenantRef = await dims.findTenantRef(actor.tenantId);
+    const row = tenantRef !== undefined && isGuid(id) ? await logsRepo.getSignIn(this.ctx.store.db, tenantRef, id.toLowerCase(), floor) : undefined;
+    const pageDims = row ? await loadSignInDims(dims, [row]) : undefined;
+    // a user without a reporting role may read a sign-in of their own
+    const own = !!row && actor.kind === 'user' && row.user_ref !== null && pageDims?.users.get(row.user_ref)?.user_id === actor.userId;
+    checkReportingAccess(actor, { license: tenant.license, type: tenant.tenant_type }, 'signIns', this.policy, own);
+    if (!row || !pageDims || (version === 'v1.0' && row.event_type !== EVENT_TYPE_CODE.interactiveUser)) {
       throw new DirectoryError('notFound', 'ResourceNotFound', 'Resource not found.');
     }
-    return serializeSignIn(row, version, tenant.license === 'P2');
+    const view = { version, tenantId: actor.tenantId, p2: tenant.license === 'P2', caData: mayReadConditionalAccess(actor), unknownEnums: opts.unknownEnums ?? false };
+    return project(serializeSignIn(row, pageDims, view), select);
   }
 
   async listDirectoryAudits(actor: Actor, q: LogQuery): Promise<LogPage<Record<string, unknown>>> {
-    await this.authorize(actor, 'directoryAudits');
+    const { days, floor } = await this.authorize(actor, 'directoryAudits');
     const top = parseTop(q.top);
     const order = parseOrder(q.orderby, 'activityDateTime');
     const node = parse(q.filter, AUDIT_SPEC);
+    const select = parseSelect(q.select, AUDIT_PROPERTIES);
+    checkRetention(node, 'activityDateTime', floor, days);
     const scope = this.scope(actor, 'directoryAudits', q);
     const after = q.skiptoken === undefined ? undefined : this.skipTokens.decode(scope, q.skiptoken);
     if (q.skiptoken !== undefined && !after) throw badSkipToken();
-    const rows = await logsRepo.listDirectoryAudits(this.ctx.store.db, {
-      tenantId: actor.tenantId, where: node ? () => filterToSql(node, AUDIT_MAPPING) : undefined, after, order, limit: top + 1,
-    });
+    const where = node ? filterToSql(node, AUDIT_MAPPING) : undefined;
+    const rows = await logsRepo.listDirectoryAudits(this.ctx.store.db, actor.tenantId, { where: where && (() => where), after, floor, order, limit: top + 1 });
     const page = rows.slice(0, top);
     const last = page[page.length - 1];
     return {
-      items: page.map((r) => serializeAudit(r, q.version)),
+      items: page.map((r) => project(serializeAudit(r, q.version), select)),
       next: rows.length > top && last ? this.skipTokens.encode(scope, { at: last.activity_at, id: last.id }) : undefined,
     };
   }
 
-  async getDirectoryAudit(actor: Actor, version: ApiVersion, id: string): Promise<Record<string, unknown>> {
-    await this.authorize(actor, 'directoryAudits');
+  async getDirectoryAudit(actor: Actor, version: ApiVersion, id: string, opts: { select?: string } = {}): Promise<Record<string, unknown>> {
+    const { floor } = await this.authorize(actor, 'directoryAudits');
+    const select = parseSelect(opts.select, AUDIT_PROPERTIES);
     // ids we issue are Directory_<guid>_<suffix>_<n>; anything else (NUL breaks PostgreSQL text) cannot match
-    const row = /^[\w-]{1,128}$/.test(id) ? await logsRepo.getDirectoryAudit(this.ctx.store.db, actor.tenantId, id) : undefined;
+    const row = /^[\w-]{1,128}$/.test(id) ? await logsRepo.getDirectoryAudit(this.ctx.store.db, actor.tenantId, id, floor) : undefined;
     if (!row) throw new DirectoryError('notFound', 'ResourceNotFound', 'Resource not found.');
-    return serializeAudit(row, version);
+    return project(serializeAudit(row, version), select);
   }
-}
 
-interface SignInDetails {
-  isInteractive: boolean;
-  userAgent: string;
-  deviceDetail: Record<string, unknown>;
-  authenticationProtocol: string;
-  clientCredentialType: string;
-  authenticationRequirement: string;
-  servicePrincipalCredentialKeyId: string;
-  resourceServicePrincipalId: string;
-  originalRequestId: string;
-  uniqueTokenIdentifier: string;
-  processingTimeInMilliseconds: number;
-  additionalDetails: string | null;
-}
-
-const EMPTY_LOCATION = { city: '', state: '', countryOrRegion: '', geoCoordinates: { altitude: null, latitude: null, longitude: null } };
-
-export function serializeSignIn(r: SignInRow, version: ApiVersion, p2: boolean): Record<string, unknown> {
-  const d = JSON.parse(r.details) as SignInDetails;
-  const risk = p2 ? 'none' : 'hidden';
-  const out: Record<string, unknown> = {
-    id: r.id,
-    createdDateTime: isoTime(r.created_at),
-    userDisplayName: r.user_display_name ?? (r.event_type === 'servicePrincipal' ? null : ''),
-    userPrincipalName: r.user_principal_name ?? (r.event_type === 'servicePrincipal' ? null : ''),
-    userId: r.user_id ?? '',
-    appId: r.app_id ?? '',
-    appDisplayName: r.app_display_name ?? '',
-    ipAddress: r.ip_address ?? '',
-    clientAppUsed: r.client_app_used ?? '',
-    userAgent: d.userAgent,
-    correlationId: r.correlation_id,
-    conditionalAccessStatus: 'notApplied',
-    isInteractive: d.isInteractive,
-    riskDetail: p2 ? 'none' : 'hidden',
-    riskLevelAggregated: risk,
-    riskLevelDuringSignIn: risk,
-    riskState: 'none',
-    riskEventTypes: [],
-    riskEventTypes_v2: [],
-    resourceDisplayName: r.resource_display_name ?? '',
-    resourceId: r.resource_id ?? '',
-    resourceTenantId: r.tenant_id,
-    homeTenantId: r.tenant_id,
-    servicePrincipalId: r.service_principal_id ?? '00000000-0000-0000-0000-000000000000',
-    servicePrincipalName: r.event_type === 'servicePrincipal' ? (r.app_display_name ?? '') : '',
-    status: { errorCode: r.error_code, failureReason: r.failure_reason ?? 'Other.', additionalDetails: d.additionalDetails },
-    deviceDetail: d.deviceDetail,
-    location: EMPTY_LOCATION,
-  };
-  if (version === 'beta') {
-    delete out.riskEventTypes;
-    Object.assign(out, {
-      signInEventTypes: [r.event_type],
-      authenticationProtocol: d.authenticationProtocol,
-      authenticationRequirement: d.authenticationRequirement,
-      clientCredentialType: d.clientCredentialType,
-      incomingTokenType: 'none',
-      originalRequestId: d.originalRequestId,
-      processingTimeInMilliseconds: d.processingTimeInMilliseconds,
-      resourceServicePrincipalId: d.resourceServicePrincipalId,
-      servicePrincipalCredentialKeyId: d.servicePrincipalCredentialKeyId,
-      servicePrincipalCredentialThumbprint: '',
-      tokenIssuerName: '',
-      tokenIssuerType: 'AzureAD',
-      uniqueTokenIdentifier: d.uniqueTokenIdentifier,
-      userType: r.event_type === 'servicePrincipal' ? null : 'member',
-      authenticationDetails: [],
-      authenticationMethodsUsed: [],
-      flaggedForReview: false,
-      isTenantRestricted: false,
-      signInIdentifier: r.user_principal_name ?? '',
-      signInIdentifierType: null,
-    });
+  /** Deletes what is past retention, a batch at a time; returns how many records went. */
+  async purgeExpired(batch = 5000): Promise<number> {
+    let total = 0;
+    const now = this.ctx.clock();
+    for (const t of await tenantsRepo.listTenants(this.ctx.store.db)) {
+      const floor = now - retentionDays(t.license, this.retention) * DAY_MS;
+      const tenantRef = await this.ctx.store.signInDims.findTenantRef(t.id);
+      for (;;) {
+        const n = tenantRef === undefined ? 0 : await logsRepo.purgeSignIns(this.ctx.store.db, tenantRef, floor, batch);
+        const m = await logsRepo.purgeDirectoryAudits(this.ctx.store.db, t.id, floor, batch);
+        total += n + m;
+        if (n < batch && m < batch) break;
+        await new Promise((r) => setImmediate(r)); // let queries in between batches
+      }
+    }
+    return total;
   }
-  return out;
 }
 
 interface AuditDetails {

@@ -29,7 +29,9 @@ export class SkipTokens {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
       const v: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-      if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return { at: v[0] as number, id: v[1] };
+      if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && (typeof v[1] === 'string' || Number.isSafeInteger(v[1]))) {
+        return { at: v[0] as number, id: v[1] as string | number };
+      }
     } catch {
       // fall through
     }

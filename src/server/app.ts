@@ -12,11 +12,13 @@ import { TokenEndpoint } from '../identity/tokenEndpoint.js';
 import type { TokenConfig } from '../identity/tokens.js';
 import type { ThrottleConfig } from '../identity/throttle.js';
 import { systemClock, type Clock } from '../lib/time.js';
-import { ActivityLogs } from '../reporting/logs.js';
+import { ActivityLogs, DEFAULT_RETENTION, type RetentionPolicy } from '../reporting/logs.js';
 import { SkipTokens } from '../reporting/skiptoken.js';
+import { DEFAULT_REPORTING_THROTTLE, ReportingThrottle, type ReportingThrottleConfig } from '../reporting/throttle.js';
 import type { Store } from '../store/db.js';
 import { ensureServerSecret } from '../store/repositories/keys.js';
 import { registerFormParser } from './formBody.js';
+import { doctorRoutes } from './doctorRoutes.js';
 
 export interface AppConfig {
   store: Store;
@@ -26,8 +28,12 @@ export interface AppConfig {
   accessTokenLifetime?: { min: number; max: number };
   refreshTokenLifetimeSeconds?: number;
   strictDirectoryRead?: boolean;
+  /** days of sign-ins and audits kept and served (defaults: DEFAULT_RETENTION, Entra's 7 / 30) */
+  retention?: RetentionPolicy;
   /** failure throttling of the token endpoint (defaults: DEFAULT_THROTTLE) */
   throttle?: ThrottleConfig;
+  /** request limits of the activity-log endpoints, per app per tenant and per app (defaults: DEFAULT_REPORTING_THROTTLE) */
+  reportingThrottle?: ReportingThrottleConfig | 'off';
   /** a pino logger; none means silent */
   logger?: FastifyBaseLogger;
   https?: { cert: string; key: string } | null;
@@ -38,6 +44,8 @@ export interface Services {
   keys: KeyStore;
   tokens: TokenEndpoint;
   logs: ActivityLogs;
+  /** reporting throttle, shared by every activity-log surface: acquire(tenantId, appId) */
+  reportingThrottle: ReportingThrottle;
 }
 
 const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -60,7 +68,8 @@ export async function buildServices(cfg: AppConfig): Promise<Services> {
     ctx,
     keys,
     tokens: new TokenEndpoint(ctx, keys, tokenCfg, cfg.throttle),
-    logs: new ActivityLogs(ctx, new SkipTokens(skipKey), { strictDirectoryRead: cfg.strictDirectoryRead ?? false }),
+    logs: new ActivityLogs(ctx, new SkipTokens(skipKey), { strictDirectoryRead: cfg.strictDirectoryRead ?? false }, cfg.retention ?? DEFAULT_RETENTION),
+    reportingThrottle: new ReportingThrottle(clock, cfg.reportingThrottle ?? DEFAULT_REPORTING_THROTTLE),
   };
 }
 
@@ -139,6 +148,7 @@ export async function buildApp(cfg: AppConfig): Promise<{ app: FastifyInstance; 
   });
 
   await app.register(identityRoutes, { ctx: services.ctx, keys: services.keys, tokens: services.tokens, publicUrl });
-  await app.register(graphRoutes, { ctx: services.ctx, keys: services.keys, logs: services.logs, publicUrl });
+  await app.register(graphRoutes, { ctx: services.ctx, keys: services.keys, logs: services.logs, reportingThrottle: services.reportingThrottle, publicUrl });
+  await app.register(doctorRoutes, { ctx: services.ctx, keys: services.keys, publicUrl, strictDirectoryRead: cfg.strictDirectoryRead ?? false });
   return { app, services };
 }

@@ -3,11 +3,14 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
-import type { Database, SignInsTable } from './schema.js';
+import type { Database } from './schema.js';
+import type { NewSignInRow } from './repositories/logs.js';
+import { SignInDimensions } from './repositories/signInDims.js';
 import { sqliteThreadAppender, transactionAppender, type SignInAppender } from './signInAppender.js';
 import { createRequire } from 'node:module';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_directory_version.js';
+import * as m003 from './migrations/003_signin_dimensions.js';
 
 export type Engine = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -16,7 +19,9 @@ export interface Store {
   readonly db: Kysely<Database>;
   readonly engine: Engine;
   /** Durably appends a batch of sign-in records (group commit); resolves after the commit. */
-  appendSignIns(rows: SignInsTable[]): Promise<void>;
+  appendSignIns(rows: NewSignInRow[]): Promise<void>;
+  /** the sign-in log's dimension rows (users, apps, clients, …) by number, cached */
+  readonly signInDims: SignInDimensions;
   /** Runs fn in one transaction: everything it writes commits together or not at all. */
   transaction<T>(fn: (trx: Executor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -31,7 +36,7 @@ export interface StoreOptions {
 // int8 (bigint) columns hold epoch milliseconds: safe as JS numbers.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-const migrations = { '001_initial': m001, '002_directory_version': m002 };
+const migrations = { '001_initial': m001, '002_directory_version': m002, '003_signin_dimensions': m003 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
@@ -94,11 +99,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const appender: SignInAppender = sqliteFile
     ? sqliteThreadAppender(sqliteFile, createRequire(import.meta.url).resolve('better-sqlite3'))
     : transactionAppender(db);
+  const transaction: Store['transaction'] = engine === 'sqlite' ? (fn) => sqliteImmediateTransaction(db, fn) : (fn) => db.transaction().execute(fn);
   return {
     db,
     engine,
     appendSignIns: (rows) => appender.append(rows),
-    transaction: engine === 'sqlite' ? (fn) => sqliteImmediateTransaction(db, fn) : (fn) => db.transaction().execute(fn),
+    signInDims: new SignInDimensions(db, transaction),
+    transaction,
     close: async () => {
       await appender.close();
       await db.destroy();

@@ -3,19 +3,31 @@ import type { FilterNode, Literal } from '../graph/odata/ast.js';
 import { ODataError } from '../graph/odata/errors.js';
 
 /**
- * Turns a validated $filter tree into a SQL boolean expression. Column names come only from the
- * mapping below (never from the request) and every literal is a bound parameter.
+ * Turns a validated $filter tree into a SQL boolean expression. Column and table names come only
+ * from the mappings below (never from the request) and every literal is a bound parameter.
+ *
+ * Case-insensitive properties are stored twice, as written and lower-cased by JavaScript when the
+ * row is written; the literal is lower-cased the same way. Comparisons are then exact on both
+ * engines, so SQLite and PostgreSQL answer every filter identically (their own lower() and LIKE
+ * disagree outside ASCII).
  */
 export interface ColumnMapping {
+  /** a column of the queried table, or of the dimension table when `dim` is set */
   column: string;
-  /** lower-case the literal: the column is stored lower-cased (userPrincipalName, GUIDs) */
+  /** the property lives in a dimension table, referenced by number from the queried table */
+  dim?: { table: string; ref: string; tenantScoped: boolean };
+  /** the column holds lower-cased text: lower-case the literal, and startswith is case-insensitive */
   lowerLiteral?: boolean;
-  /** compare case-insensitively (lower() on both sides) */
-  caseInsensitive?: boolean;
+  /** enum literal → the number stored */
+  values?: Readonly<Record<string, number>>;
+  /** the column may be NULL */
+  nullable?: boolean;
+  /** the property has this value on every row (nothing stored) */
+  constant?: string;
 }
 
 export interface LambdaMapping {
-  /** builds the SQL for one comparison inside collection/any(t: …), relative property → expression */
+  /** one comparison inside collection/any(t: …), relative property → column */
   element: Record<string, ColumnMapping>;
   /** wraps the element predicate; e.g. an EXISTS over a child table, or identity for single-valued columns */
   wrap: (predicate: Expression<SqlBool>) => Expression<SqlBool>;
@@ -26,11 +38,22 @@ export interface TableMapping {
   collections: Record<string, LambdaMapping>;
 }
 
-function literalValue(lit: Literal, m: ColumnMapping): string | number | boolean | null {
+export interface FilterContext {
+  /** the tenant's number in tenant-scoped dimension tables */
+  tenantRef?: number;
+}
+
+function literalValue(lit: Literal, m: ColumnMapping): string | number | null {
   switch (lit.kind) {
     case 'string':
-    case 'guid':
-      return m.lowerLiteral || m.caseInsensitive ? lit.value.toLowerCase() : lit.value;
+    case 'guid': {
+      if (m.values) {
+        const code = m.values[lit.value];
+        if (code === undefined) throw new ODataError(`no stored value for ${lit.value}`);
+        return code;
+      }
+      return m.lowerLiteral ? lit.value.toLowerCase() : lit.value;
+    }
     case 'number':
       return lit.value;
     case 'boolean':
@@ -43,46 +66,88 @@ function literalValue(lit: Literal, m: ColumnMapping): string | number | boolean
 }
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const TRUE = sql<SqlBool>`(1 = 1)`;
+const FALSE = sql<SqlBool>`(1 = 0)`;
 
 const OPS = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 
-function columnExpr(m: ColumnMapping) {
-  return m.caseInsensitive ? sql`lower(${sql.ref(m.column)})` : sql.ref(m.column);
+/** The test on the column itself (in its own table); op 'ne' is handled by the caller. */
+function columnTest(node: Extract<FilterNode, { kind: 'compare' | 'function' }>, m: ColumnMapping): Expression<SqlBool> {
+  const col = sql.ref(m.column);
+  if (node.kind === 'function') {
+    if (node.value.kind !== 'string') throw new ODataError(`${node.name} needs a string`);
+    const text = String(literalValue(node.value, m));
+    if (m.lowerLiteral) {
+      const pattern = node.name === 'startswith' ? `${escapeLike(text)}%` : node.name === 'endswith' ? `%${escapeLike(text)}` : `%${escapeLike(text)}%`;
+      return sql<SqlBool>`(${col} like ${pattern} escape '\\')`;
+    }
+    // case-sensitive: compare characters, not LIKE (SQLite's LIKE ignores ASCII case, PostgreSQL's does not)
+    const n = Array.from(text).length;
+    if (node.name === 'startswith') return sql<SqlBool>`(substr(${col}, 1, ${n}) = ${text})`;
+    if (node.name === 'endswith') return sql<SqlBool>`(length(${col}) >= ${n} and substr(${col}, length(${col}) - ${n - 1}) = ${text})`;
+    throw new ODataError(`${node.name} is not supported on case-sensitive ${m.column}`);
+  }
+  const v = literalValue(node.value, m);
+  if (v === null) return node.op === 'eq' ? sql<SqlBool>`(${col} is null)` : sql<SqlBool>`(${col} is not null)`;
+  const op = node.op === 'ne' ? 'eq' : node.op;
+  return sql<SqlBool>`(${col} ${sql.raw(OPS[op])} ${v})`;
 }
 
-function translate(node: FilterNode, fields: Record<string, ColumnMapping>, collections: Record<string, LambdaMapping>): Expression<SqlBool> {
+function translate(node: FilterNode, fields: Record<string, ColumnMapping>, collections: Record<string, LambdaMapping>, ctx: FilterContext): Expression<SqlBool> {
   switch (node.kind) {
     case 'and':
     case 'or': {
-      const parts = node.items.map((n) => translate(n, fields, collections));
+      const parts = node.items.map((n) => translate(n, fields, collections, ctx));
       const joiner = node.kind === 'and' ? sql` and ` : sql` or `;
       return sql<SqlBool>`(${sql.join(parts, joiner)})`;
     }
     case 'not':
-      return sql<SqlBool>`(not ${translate(node.operand, fields, collections)})`;
-    case 'compare': {
-      const m = fields[node.property];
-      if (!m) throw new ODataError(`no column for ${node.property}`);
-      const v = literalValue(node.value, m);
-      if (v === null) return node.op === 'eq' ? sql<SqlBool>`(${sql.ref(m.column)} is null)` : sql<SqlBool>`(${sql.ref(m.column)} is not null)`;
-      if (node.op === 'ne') return sql<SqlBool>`(${columnExpr(m)} <> ${v} or ${sql.ref(m.column)} is null)`;
-      return sql<SqlBool>`(${columnExpr(m)} ${sql.raw(OPS[node.op])} ${v})`;
-    }
+      return sql<SqlBool>`(not ${translate(node.operand, fields, collections, ctx)})`;
+    case 'compare':
     case 'function': {
       const m = fields[node.property];
-      if (!m || node.value.kind !== 'string') throw new ODataError(`no column for ${node.property}`);
-      const text = escapeLike(String(literalValue(node.value, { ...m, caseInsensitive: true })));
-      const pattern = node.name === 'startswith' ? `${text}%` : node.name === 'endswith' ? `%${text}` : `%${text}%`;
-      return sql<SqlBool>`(lower(${sql.ref(m.column)}) like ${pattern} escape '\\')`;
+      if (!m) throw new ODataError(`no column for ${node.property}`);
+      const negate = node.kind === 'compare' && node.op === 'ne';
+      if (m.constant !== undefined) return constantTest(node, m.constant) ? TRUE : FALSE;
+      if (m.dim) {
+        // the property is in a dimension table: the rows whose number is among the matching ones
+        const ref = sql.ref(m.dim.ref);
+        const tenant = m.dim.tenantScoped ? sql`tenant_ref = ${ctx.tenantRef ?? -1} and ` : sql``;
+        const matching = sql`(select ref from ${sql.table(m.dim.table)} where ${tenant}${columnTest(node, m)})`;
+        if (node.kind === 'compare' && node.value.kind === 'null') {
+          // null is the absence of the dimension row
+          return (node.op === 'eq') ? sql<SqlBool>`(${ref} is null)` : sql<SqlBool>`(${ref} is not null)`;
+        }
+        return negate ? sql<SqlBool>`(${ref} is null or ${ref} not in ${matching})` : sql<SqlBool>`(${ref} is not null and ${ref} in ${matching})`;
+      }
+      const test = columnTest(node, m);
+      if (node.kind === 'compare' && node.value.kind === 'null') return test;
+      if (negate) return m.nullable ? sql<SqlBool>`(${sql.ref(m.column)} is null or not ${test})` : sql<SqlBool>`(not ${test})`;
+      return m.nullable ? sql<SqlBool>`(${sql.ref(m.column)} is not null and ${test})` : test;
     }
     case 'any': {
       const lambda = collections[node.collection];
       if (!lambda) throw new ODataError(`no mapping for ${node.collection}`);
-      return lambda.wrap(translate(node.predicate, lambda.element, {}));
+      return lambda.wrap(translate(node.predicate, lambda.element, {}, ctx));
     }
   }
 }
 
-export function filterToSql(node: FilterNode, mapping: TableMapping): Expression<SqlBool> {
-  return translate(node, mapping.fields, mapping.collections);
+/** A comparison against a property every row has the same value of, decided here. */
+function constantTest(node: Extract<FilterNode, { kind: 'compare' | 'function' }>, value: string): boolean {
+  if (node.value.kind !== 'string') return node.kind === 'compare' && node.op === 'ne';
+  const lit = node.value.value;
+  if (node.kind === 'function') return node.name === 'startswith' ? value.startsWith(lit) : node.name === 'endswith' ? value.endsWith(lit) : value.includes(lit);
+  switch (node.op) {
+    case 'eq': return value === lit;
+    case 'ne': return value !== lit;
+    case 'gt': return value > lit;
+    case 'ge': return value >= lit;
+    case 'lt': return value < lit;
+    case 'le': return value <= lit;
+  }
+}
+
+export function filterToSql(node: FilterNode, mapping: TableMapping, ctx: FilterContext = {}): Expression<SqlBool> {
+  return translate(node, mapping.fields, mapping.collections, ctx);
 }

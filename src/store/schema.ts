@@ -136,27 +136,134 @@ export interface RefreshTokensTable {
   revoked_at: number | null;
 }
 
+/**
+ * One row per sign-in, kept narrow: what repeats across sign-ins (the user, the app, the resource,
+ * the client software, the place, the outcome, the security assessment) lives once in a dimension
+ * table and is referenced by number. Dimension rows are immutable: a renamed user gets a new row,
+ * so old sign-ins keep the name they were made under, as Entra's do.
+ */
 export interface SignInsTable {
-  tenant_id: string;
+  /** insertion order; with created_at the keyset of every page */
+  seq: Generated<number>;
+  tenant_ref: number;
   id: string;
   created_at: number;
-  /** interactiveUser | nonInteractiveUser | servicePrincipal | managedIdentity */
-  event_type: string;
-  user_id: string | null;
-  user_principal_name: string | null;
-  user_display_name: string | null;
-  app_id: string | null;
-  app_display_name: string | null;
-  service_principal_id: string | null;
+  /** 0 interactiveUser, 1 nonInteractiveUser, 2 servicePrincipal, 3 managedIdentity */
+  event_type: number;
+  user_ref: number | null;
+  app_ref: number | null;
+  resource_ref: number | null;
+  client_ref: number | null;
+  location_ref: number | null;
+  status_ref: number;
+  assessment_ref: number | null;
   ip_address: string | null;
-  client_app_used: string | null;
-  resource_id: string | null;
-  resource_display_name: string | null;
   correlation_id: string;
+  /** the token request's own id (originalRequestId) */
+  request_id: string | null;
+  /** uniqueTokenIdentifier of the token issued, if any */
+  token_id: string | null;
+  processing_ms: number;
+}
+
+/** Tenants as the log tables number them. */
+export interface LogTenantsTable {
+  ref: Generated<number>;
+  tenant_id: string;
+}
+
+/** Common to every dimension: its number, and a digest of its values that makes it unique. */
+interface Dimension {
+  ref: Generated<number>;
+  /** base64url SHA-256 (128 bits) of the values, unique per tenant_ref */
+  k: string;
+}
+
+export interface SignInUsersTable extends Dimension {
+  tenant_ref: number;
+  user_id: string | null;
+  user_principal_name: string; // lower-case
+  user_display_name: string | null;
+  /** lower-cased display name: case-insensitive filters, identical on both engines */
+  user_display_name_lc: string | null;
+  user_type: string | null;
+}
+
+export interface SignInAppsTable extends Dimension {
+  tenant_ref: number;
+  app_id: string;
+  app_display_name: string | null;
+  app_display_name_lc: string | null;
+  service_principal_id: string | null;
+}
+
+export interface SignInResourcesTable extends Dimension {
+  tenant_ref: number;
+  resource_id: string;
+  resource_display_name: string | null;
+  resource_display_name_lc: string | null;
+  resource_service_principal_id: string | null;
+}
+
+/** The client software and how it authenticated. */
+export interface SignInClientsTable extends Dimension {
+  tenant_ref: number;
+  client_app_used: string;
+  client_app_used_lc: string;
+  user_agent: string;
+  user_agent_lc: string;
+  browser: string;
+  browser_lc: string;
+  operating_system: string;
+  operating_system_lc: string;
+  /** JSON: deviceId, displayName, isCompliant, isManaged, trustType */
+  device: string;
+  authentication_protocol: string;
+  client_credential_type: string;
+  credential_key_id: string | null;
+}
+
+export interface SignInLocationsTable extends Dimension {
+  city: string;
+  city_lc: string;
+  state: string;
+  state_lc: string;
+  country_or_region: string;
+  country_or_region_lc: string;
+  latitude: number | null;
+  longitude: number | null;
+}
+
+export interface SignInStatusesTable extends Dimension {
   error_code: number;
   failure_reason: string | null;
-  /** JSON of the remaining signIn properties */
-  details: string;
+  additional_details: string | null;
+}
+
+/** Conditional Access, MFA and risk: what the sign-in was judged to need and how it went. */
+export interface SignInAssessmentsTable extends Dimension {
+  tenant_ref: number;
+  conditional_access_status: string;
+  authentication_requirement: string;
+  risk_detail: string;
+  risk_level_aggregated: string;
+  risk_level_during_sign_in: string;
+  risk_state: string;
+  /** JSON arrays: riskEventTypes_v2, appliedConditionalAccessPolicies, authenticationDetails (without times), authenticationMethodsUsed */
+  risk_event_types: string;
+  policies: string;
+  authentication_details: string;
+  authentication_methods: string;
+}
+
+/** The members of an assessment's collections, for lambda filters. */
+export interface SignInAssessmentItemsTable {
+  assessment_ref: number;
+  /** 'risk' (riskEventTypes_v2 value in value) or 'policy' (id in value) */
+  kind: string;
+  value: string;
+  display_name_lc: string | null;
+  result: string | null;
 }
 
 export interface DirectoryAuditsTable {
@@ -173,6 +280,8 @@ export interface DirectoryAuditsTable {
   initiator_user_id: string | null;
   initiator_user_principal_name: string | null;
   initiator_app_id: string | null;
+  initiator_user_display_name: string | null;
+  initiator_app_display_name: string | null;
   /** JSON: initiatedBy, targetResources, additionalDetails */
   details: string;
 }
@@ -198,6 +307,15 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   refresh_tokens: RefreshTokensTable;
   sign_ins: SignInsTable;
+  log_tenants: LogTenantsTable;
+  signin_users: SignInUsersTable;
+  signin_apps: SignInAppsTable;
+  signin_resources: SignInResourcesTable;
+  signin_clients: SignInClientsTable;
+  signin_locations: SignInLocationsTable;
+  signin_statuses: SignInStatusesTable;
+  signin_assessments: SignInAssessmentsTable;
+  signin_assessment_items: SignInAssessmentItemsTable;
   directory_audits: DirectoryAuditsTable;
   audit_targets: AuditTargetsTable;
 }

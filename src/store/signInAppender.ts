@@ -1,17 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
-import type { Database, SignInsTable } from './schema.js';
+import type { Database } from './schema.js';
+import type { NewSignInRow } from './repositories/logs.js';
 
 /** Appends batches of sign-in rows durably; resolves once they are committed. */
 export interface SignInAppender {
-  append(rows: SignInsTable[]): Promise<void>;
+  append(rows: NewSignInRow[]): Promise<void>;
   close(): Promise<void>;
 }
 
-const COLUMNS: readonly (keyof SignInsTable)[] = [
-  'tenant_id', 'id', 'created_at', 'event_type', 'user_id', 'user_principal_name', 'user_display_name', 'app_id',
-  'app_display_name', 'service_principal_id', 'ip_address', 'client_app_used', 'resource_id', 'resource_display_name',
-  'correlation_id', 'error_code', 'failure_reason', 'details',
+const COLUMNS: readonly (keyof NewSignInRow)[] = [
+  'tenant_ref', 'id', 'created_at', 'event_type', 'user_ref', 'app_ref', 'resource_ref', 'client_ref', 'location_ref',
+  'status_ref', 'assessment_ref', 'ip_address', 'correlation_id', 'request_id', 'token_id', 'processing_ms',
 ];
 
 /**
@@ -116,7 +116,7 @@ export function sqliteThreadAppender(path: string, driverPath: string): SignInAp
       return new Promise<void>((resolve, reject) => {
         t.pending.set(id, { resolve, reject });
         t.worker.ref();
-        t.worker.postMessage({ id, rows: rows.map((r) => COLUMNS.map((c) => r[c])) });
+        t.worker.postMessage({ id, rows: rows.map((r) => COLUMNS.map((c) => r[c] ?? null)) });
       });
     },
     close() {

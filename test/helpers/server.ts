@@ -6,6 +6,12 @@ import { buildApp, type Services } from '../../src/server/app.js';
 import { createTenant, type CreatedTenant, type CreateTenantInput } from '../../src/directory/tenants.js';
 import { createTestStore, type TestStore } from './store.js';
 import type { ThrottleConfig } from '../../src/identity/throttle.js';
+import type { ReportingThrottleConfig } from '../../src/reporting/throttle.js';
+import type { RetentionPolicy } from '../../src/reporting/logs.js';
+
+/** For tests whose records carry fixed past dates: keep everything (a century). */
+export const KEEP_ALL: RetentionPolicy = { freeDays: 36_500, premiumDays: 36_500 };
+import type { Clock } from '../../src/lib/time.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -41,7 +47,16 @@ export const LENIENT_THROTTLE: ThrottleConfig = {
   perUser: { max: 100_000, windowMs: 60_000 },
 };
 
-export async function startServer(opts: { listen?: boolean; strictDirectoryRead?: boolean; throttle?: ThrottleConfig } = {}): Promise<TestServer> {
+/** Reporting limits no test file reaches unless it asks for real ones (test/reporting/throttle.test.ts). */
+export const LENIENT_REPORTING_THROTTLE: ReportingThrottleConfig = {
+  perAppPerTenant: { max: 100_000, windowMs: 10_000 },
+  perApp: { max: 100_000, windowMs: 10_000 },
+};
+
+export async function startServer(opts: {
+  listen?: boolean; strictDirectoryRead?: boolean; throttle?: ThrottleConfig; reportingThrottle?: ReportingThrottleConfig | 'off'; clock?: Clock;
+  retention?: RetentionPolicy;
+} = {}): Promise<TestServer> {
   const listen = opts.listen ?? true;
   const testStore = await createTestStore();
   const port = listen ? await freePort() : 8443;
@@ -52,6 +67,7 @@ export async function startServer(opts: { listen?: boolean; strictDirectoryRead?
     : null;
   const { app, services } = await buildApp({
     store: testStore.store, publicUrl: baseUrl, https, strictDirectoryRead: opts.strictDirectoryRead, throttle: opts.throttle ?? LENIENT_THROTTLE,
+    reportingThrottle: opts.reportingThrottle ?? LENIENT_REPORTING_THROTTLE, clock: opts.clock, retention: opts.retention,
   });
   if (listen) await app.listen({ host: '127.0.0.1', port });
   else await app.ready();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedTenant } from '../../src/directory/tenants.js';
 import { AZURE_CLI, graph, registerApp, userToken, type RegisteredApp } from '../helpers/api.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { signInRows } from '../helpers/signIns.js';
 
 /**
  * The /oauth2/v2.0/token battery: contract §7.4–7.5, security bar §1.4–1.6 and §4.3–4.4. Every
@@ -93,7 +94,7 @@ function expectTokenError(r: Reply, status: number, error: string, code: number,
 type SignInRow = Awaited<ReturnType<typeof signInsOf>>[number];
 
 function signInsOf(crid: string) {
-  return s.services.ctx.store.db.selectFrom('sign_ins').selectAll().where('correlation_id', '=', crid).execute();
+  return signInRows(s.services.ctx.store, { correlationIds: [crid] });
 }
 
 /** Exactly one sign-in carries the correlation id, in the given tenant, with these facts. */
@@ -540,8 +541,7 @@ describe('refresh tokens', () => {
       expect(r.body).not.toHaveProperty('access_token');
     }
     for (const w of wins) sensitive.add(w.body.refresh_token as string);
-    const rows = await s.services.ctx.store.db.selectFrom('sign_ins').select(['error_code', 'event_type'])
-      .where('correlation_id', 'in', results.map((r) => r.crid)).execute();
+    const rows = await signInRows(s.services.ctx.store, { correlationIds: results.map((r) => r.crid) });
     expect(rows).toHaveLength(10);
     expect(rows.filter((x) => x.error_code === 0)).toHaveLength(1);
     expect(rows.every((x) => x.event_type === 'nonInteractiveUser')).toBe(true);
@@ -622,7 +622,11 @@ describe('secrets at rest and in the logs', () => {
   it('never writes a secret, password or refresh token into sign-ins, audits or credential rows', async () => {
     const db = s.services.ctx.store.db;
     const rows = [
-      ...(await db.selectFrom('sign_ins').selectAll().execute()),
+      ...(await signInRows(s.services.ctx.store)),
+      ...(await db.selectFrom('signin_users').selectAll().execute()),
+      ...(await db.selectFrom('signin_apps').selectAll().execute()),
+      ...(await db.selectFrom('signin_clients').selectAll().execute()),
+      ...(await db.selectFrom('signin_statuses').selectAll().execute()),
       ...(await db.selectFrom('directory_audits').selectAll().execute()),
       ...(await db.selectFrom('audit_targets').selectAll().execute()),
       ...(await db.selectFrom('password_credentials').selectAll().execute()),

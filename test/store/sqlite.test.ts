@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
-import type { SignInRow } from '../../src/store/repositories/logs.js';
+import type { NewSignInRow } from '../../src/store/repositories/logs.js';
 import { insertTenant } from '../../src/store/repositories/tenants.js';
 
 /**
@@ -17,25 +17,27 @@ import { insertTenant } from '../../src/store/repositories/tenants.js';
 
 const mode = (path: string): number => statSync(path).mode & 0o777;
 
-function signIn(tenantId: string, n: number): SignInRow {
+/** A bare sign-in row (an app sign-in with no dimensions but its outcome). */
+function signIn(tenantRef: number, n: number, statusRef = 1): NewSignInRow {
   return {
-    tenant_id: tenantId, id: randomUUID(), created_at: 1_000 + n, event_type: 'servicePrincipal', user_id: null, user_principal_name: null, user_display_name: null,
-    app_id: null, app_display_name: null, service_principal_id: null, ip_address: null, client_app_used: null, resource_id: null, resource_display_name: null,
-    correlation_id: randomUUID(), error_code: 0, failure_reason: null, details: '{}',
+    tenant_ref: tenantRef, id: randomUUID(), created_at: 1_000 + n, event_type: 2, status_ref: statusRef, ip_address: null,
+    correlation_id: randomUUID(), request_id: null, token_id: null, processing_ms: 0,
   };
 }
 
 /** A tenant for the sign-ins to belong to (sign_ins.tenant_id is a foreign key). */
-async function newTenant(store: Store): Promise<string> {
+async function newTenant(store: Store): Promise<{ tenantId: string; ref: number; status: number }> {
   const id = randomUUID();
   await insertTenant(store.db, { id, display_name: 'appender', tenant_type: 'standard', license: 'P1', created_at: 1 });
-  return id;
+  const ref = await store.signInDims.tenantRef(id);
+  const status = await store.signInDims.intern('signin_statuses', ref, { error_code: 0, failure_reason: null, additional_details: null });
+  return { tenantId: id, ref, status };
 }
 
 async function countSignIns(path: string, tenantId: string): Promise<number> {
   const store = await openStore({ sqlitePath: path });
   try {
-    const r = await sql<{ n: number }>`select count(*) as n from sign_ins where tenant_id = ${tenantId}`.execute(store.db);
+    const r = await sql<{ n: number }>`select count(*) as n from sign_ins s join log_tenants t on t.ref = s.tenant_ref where t.tenant_id = ${tenantId}`.execute(store.db);
     return Number(r.rows[0]!.n);
   } finally {
     await store.close();
@@ -89,8 +91,8 @@ describe('SQLite sign-in appender (writer thread)', () => {
   it('many concurrent appends, then close at once: every append resolves and every row is committed', async () => {
     const path = join(root, 'appender.db');
     const store = await openStore({ sqlitePath: path });
-    const tenantId = await newTenant(store);
-    const batches = Array.from({ length: 200 }, (_, i) => Array.from({ length: 5 }, (_, j) => signIn(tenantId, i * 5 + j)));
+    const { tenantId, ref, status } = await newTenant(store);
+    const batches = Array.from({ length: 200 }, (_, i) => Array.from({ length: 5 }, (_, j) => signIn(ref, i * 5 + j, status)));
     const appends = batches.map((rows) => store.appendSignIns(rows));
     const closed = store.close(); // while nearly every batch is still in flight
     const results = await Promise.allSettled(appends);
@@ -102,10 +104,10 @@ describe('SQLite sign-in appender (writer thread)', () => {
   it('append after close rejects and writes nothing; closing twice is fine', async () => {
     const path = join(root, 'closed.db');
     const store = await openStore({ sqlitePath: path });
-    const tenantId = await newTenant(store);
-    await store.appendSignIns([signIn(tenantId, 1)]);
+    const { tenantId, ref, status } = await newTenant(store);
+    await store.appendSignIns([signIn(ref, 1, status)]);
     await store.close();
-    await expect(store.appendSignIns([signIn(tenantId, 2)])).rejects.toThrow(/closed/);
+    await expect(store.appendSignIns([signIn(ref, 2, status)])).rejects.toThrow(/closed/);
     await expect(store.close()).resolves.toBeUndefined();
     expect(await countSignIns(path, tenantId)).toBe(1);
   });
@@ -125,7 +127,7 @@ describe('SQLite sign-in appender (writer thread)', () => {
       import { openStore } from ${JSON.stringify(db)};
       const store = await openStore({ sqlitePath: ${JSON.stringify(path)} });
       await store.db.insertInto('tenants').values({ id: 'exit-tenant', display_name: 'exit', tenant_type: 'standard', license: 'P1', created_at: 1 }).execute();
-      const row = ${JSON.stringify(signIn('exit-tenant', 1))};
+      const row = ${JSON.stringify(signIn(1, 1))};
       await store.appendSignIns([{ ...row, id: randomUUID() }]);
       await store.close();
       process.stdout.write('closed');

@@ -11,16 +11,18 @@ import * as refreshRepo from '../../src/store/repositories/refreshTokens.js';
 import * as spRepo from '../../src/store/repositories/servicePrincipals.js';
 import * as tenantsRepo from '../../src/store/repositories/tenants.js';
 import * as usersRepo from '../../src/store/repositories/users.js';
-import type { DirectoryAuditRow, SignInRow } from '../../src/store/repositories/logs.js';
+import type { DirectoryAuditRow, NewSignInRow, SignInRow } from '../../src/store/repositories/logs.js';
+import { loadSignInDims, toSignInRow } from '../../src/reporting/records.js';
 import { createTestStore, TEST_ENGINE, type TestStore } from '../helpers/store.js';
 
-const ALL_MIGRATIONS = ['001_initial', '002_directory_version'];
+const ALL_MIGRATIONS = ['001_initial', '002_directory_version', '003_signin_dimensions'];
 
 /** Repository-level behaviour that must be identical on SQLite and PostgreSQL. */
 
 const TABLES = [
-  'app_role_assignments', 'applications', 'audit_targets', 'directory_audits', 'domains', 'password_credentials', 'permission_grants',
-  'refresh_tokens', 'role_assignments', 'server_secrets', 'service_principals', 'sign_ins', 'signing_keys', 'tenants', 'users',
+  'app_role_assignments', 'applications', 'audit_targets', 'directory_audits', 'domains', 'log_tenants', 'password_credentials', 'permission_grants',
+  'refresh_tokens', 'role_assignments', 'server_secrets', 'service_principals', 'sign_ins', 'signin_apps', 'signin_assessment_items',
+  'signin_assessments', 'signin_clients', 'signin_locations', 'signin_resources', 'signin_statuses', 'signin_users', 'signing_keys', 'tenants', 'users',
 ];
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
@@ -49,19 +51,26 @@ const reopen = (ts: TestStore): Promise<Store> => (ts.url ? openStore({ database
 
 const tenantRow = (id: string) => ({ id, display_name: `tenant ${id.slice(0, 4)}`, tenant_type: 'standard' as const, license: 'P1' as const, created_at: 1 });
 
-function signInRow(tenantId: string, id: string, createdAt: number, over: Partial<SignInRow> = {}): SignInRow {
-  return {
-    tenant_id: tenantId, id, created_at: createdAt, event_type: 'interactiveUser', user_id: null, user_principal_name: 'u@x.test', user_display_name: null,
-    app_id: null, app_display_name: null, service_principal_id: null, ip_address: null, client_app_used: null, resource_id: null, resource_display_name: null,
-    correlation_id: randomUUID(), error_code: 0, failure_reason: null, details: '{}', ...over,
-  };
+/** An interactive sign-in of u@x.test, stored the way the token service stores one. */
+function signInRow(store: Store, tenantId: string, id: string, createdAt: number, over: { errorCode?: number; userDisplayName?: string } = {}): Promise<NewSignInRow> {
+  return toSignInRow(store.signInDims, {
+    id, tenantId, createdAt, eventType: 'interactiveUser', correlationId: randomUUID(), requestId: null, ipAddress: null, userAgent: null,
+    clientAppUsed: 'Browser', authenticationProtocol: 'none', clientCredentialType: 'none',
+    user: { id: null, userPrincipalName: 'u@x.test', displayName: over.userDisplayName ?? null },
+    status: { errorCode: over.errorCode ?? 0, failureReason: over.errorCode ? 'failed' : null },
+  });
+}
+
+async function displayNames(store: Store, rows: SignInRow[]): Promise<(string | null)[]> {
+  const dims = await loadSignInDims(store.signInDims, rows);
+  return rows.map((r) => (r.user_ref === null ? null : dims.users.get(r.user_ref)?.user_display_name ?? null));
 }
 
 function auditRow(tenantId: string, id: string, at: number, over: Partial<DirectoryAuditRow> = {}): DirectoryAuditRow {
   return {
     tenant_id: tenantId, id, activity_at: at, category: 'ApplicationManagement', activity_display_name: 'Add application', operation_type: 'Add', result: 'success',
     result_reason: '', correlation_id: randomUUID(), logged_by_service: 'Core Directory', initiator_user_id: null, initiator_user_principal_name: null,
-    initiator_app_id: null, details: JSON.stringify({ initiatedBy: {}, targetResources: [], additionalDetails: [], userAgent: null }), ...over,
+    initiator_app_id: null, initiator_user_display_name: null, initiator_app_display_name: null, details: JSON.stringify({ initiatedBy: {}, targetResources: [], additionalDetails: [], userAgent: null }), ...over,
   };
 }
 
@@ -74,8 +83,10 @@ const keysetOrder = <T extends { id: string }>(rows: T[], at: (r: T) => number, 
 describe(`store (${TEST_ENGINE})`, () => {
   let ts: TestStore;
   let db: Store['db'];
+  let store: Store;
   beforeAll(async () => {
     ts = await createTestStore();
+    store = ts.store;
     db = ts.store.db;
   });
   afterAll(async () => { await ts?.cleanup(); });
@@ -208,47 +219,60 @@ describe(`store (${TEST_ENGINE})`, () => {
 
   describe('keyset paging', () => {
     let tenant: string;
-    let rows: SignInRow[];
+    let rows: NewSignInRow[];
+    let ref: number;
     beforeAll(async () => {
       tenant = randomUUID();
       await tenantsRepo.insertTenant(db, tenantRow(tenant));
       // 4 rows on each of 3 timestamps, plus one failure, inserted out of order
-      rows = [3000, 1000, 2000, 1000, 3000, 2000, 2000, 1000, 3000, 1000, 2000, 3000].map((at, i) => signInRow(tenant, randomUUID(), at, { error_code: i === 5 ? 50126 : 0 }));
+      rows = [];
+      for (const [i, at] of [3000, 1000, 2000, 1000, 3000, 2000, 2000, 1000, 3000, 1000, 2000, 3000].entries()) {
+        rows.push(await signInRow(store, tenant, randomUUID(), at, { errorCode: i === 5 ? 50126 : 0 }));
+      }
       for (const r of rows) await logsRepo.insertSignIn(db, r);
+      ref = await store.signInDims.tenantRef(tenant);
     });
 
     async function pageAll(order: 'asc' | 'desc', limit: number, where?: logsRepo.LogPageQuery<'sign_ins'>['where']): Promise<string[]> {
       const out: string[] = [];
       let after: logsRepo.KeysetCursor | undefined;
       for (let guard = 0; guard < 100; guard++) {
-        const page = await logsRepo.listSignIns(db, { tenantId: tenant, order, limit, after, where });
+        const page = await logsRepo.listSignIns(db, ref, { order, limit, after, where, floor: 0 });
         out.push(...page.map((r) => r.id));
         if (page.length < limit) return out;
         const last = page[page.length - 1]!;
-        after = { at: last.created_at, id: last.id };
+        after = { at: last.created_at, id: last.seq };
       }
       throw new Error('paging did not end');
     }
 
-    it('orders by created_at then id, and resumes strictly after the cursor across ties', async () => {
-      const desc = keysetOrder(rows, (r) => r.created_at, 'desc');
-      expect((await logsRepo.listSignIns(db, { tenantId: tenant, order: 'desc', limit: 100 })).map((r) => r.id)).toEqual(desc);
+    // sign-ins tie-break on insertion order (seq), which is their index in rows
+    const seqOrder = (rs: NewSignInRow[], dir: 'asc' | 'desc') => {
+      const sorted = rs.map((r, i) => ({ r, i })).sort((a, b) => (a.r.created_at !== b.r.created_at ? b.r.created_at - a.r.created_at : b.i - a.i)).map((x) => x.r.id);
+      return dir === 'desc' ? sorted : sorted.reverse();
+    };
+
+    it('orders by created_at then insertion, and resumes strictly after the cursor across ties', async () => {
+      const desc = seqOrder(rows, 'desc');
+      expect((await logsRepo.listSignIns(db, ref, { order: 'desc', limit: 100, floor: 0 })).map((r) => r.id)).toEqual(desc);
       for (const limit of [1, 2, 3, 5, 12]) expect(await pageAll('desc', limit), `limit ${limit}`).toEqual(desc);
-      const asc = keysetOrder(rows, (r) => r.created_at, 'asc');
+      const asc = seqOrder(rows, 'asc');
       for (const limit of [1, 3, 4, 7]) expect(await pageAll('asc', limit), `asc limit ${limit}`).toEqual(asc);
     });
 
     it('a cursor in the middle of a tie returns exactly the rest', async () => {
-      const desc = keysetOrder(rows, (r) => r.created_at, 'desc');
-      const ties = rows.filter((r) => r.created_at === 2000);
-      const mid = keysetOrder(ties, (r) => r.created_at, 'desc')[1]!;
-      const got = await logsRepo.listSignIns(db, { tenantId: tenant, order: 'desc', limit: 100, after: { at: 2000, id: mid } });
+      const desc = seqOrder(rows, 'desc');
+      const mid = desc.filter((id) => rows.find((r) => r.id === id)!.created_at === 2000)[1]!;
+      const all = await logsRepo.listSignIns(db, ref, { order: 'desc', limit: 100, floor: 0 });
+      const got = await logsRepo.listSignIns(db, ref, { order: 'desc', limit: 100, floor: 0, after: { at: 2000, id: all.find((r) => r.id === mid)!.seq } });
       expect(got.map((r) => r.id)).toEqual(desc.slice(desc.indexOf(mid) + 1));
     });
 
     it('combines with a where clause', async () => {
-      const ok = rows.filter((r) => r.error_code === 0);
-      expect(await pageAll('desc', 2, (eb) => eb('error_code', '=', 0))).toEqual(keysetOrder(ok, (r) => r.created_at, 'desc'));
+      const okStatus = rows[0]!.status_ref;
+      const ok = rows.filter((r) => r.status_ref === okStatus);
+      expect(ok).toHaveLength(11);
+      expect(await pageAll('desc', 2, (eb) => eb('status_ref', '=', okStatus))).toEqual(seqOrder(ok, 'desc'));
     });
 
     it('directory audits page the same way on (activity_at, id)', async () => {
@@ -258,7 +282,7 @@ describe(`store (${TEST_ENGINE})`, () => {
       const out: string[] = [];
       let after: logsRepo.KeysetCursor | undefined;
       for (;;) {
-        const page = await logsRepo.listDirectoryAudits(db, { tenantId: tenant, order: 'desc', limit: 2, after });
+        const page = await logsRepo.listDirectoryAudits(db, tenant, { order: 'desc', limit: 2, after, floor: 0 });
         out.push(...page.map((r) => r.id));
         if (page.length < 2) break;
         after = { at: page[1]!.activity_at, id: page[1]!.id };
@@ -287,13 +311,13 @@ describe(`store (${TEST_ENGINE})`, () => {
         await spRepo.insertServicePrincipal(db, { tenant_id: t, id: ids.resource, app_id: randomUUID(), display_name: `${tag} resource`, app_owner_organization_id: t, service_principal_type: 'Application', builtin: 1, public_client: 0, body: '{}', created_at: 1 });
         await spRepo.insertAppRoleAssignment(db, { tenant_id: t, id: ids.assignment, principal_id: ids.sp, principal_type: 'ServicePrincipal', principal_display_name: tag, resource_id: ids.resource, resource_display_name: tag, app_role_id: randomUUID(), created_at: 1 });
         await spRepo.insertPermissionGrant(db, { tenant_id: t, id: ids.grant, client_id: ids.sp, consent_type: 'AllPrincipals', principal_id: null, resource_id: ids.resource, scope: tag, created_at: 1 });
-        await logsRepo.insertSignIn(db, signInRow(t, ids.signIn, 1000, { user_display_name: tag }));
+        await logsRepo.insertSignIn(db, await signInRow(store, t, ids.signIn, 1000, { userDisplayName: tag }));
         await logsRepo.insertDirectoryAudit(db, auditRow(t, ids.audit, 1000, { activity_display_name: tag }), [{ id: ids.app, displayName: tag }]);
       }
       await appsRepo.insertApplication(db, { tenant_id: B, id: randomUUID(), app_id: onlyB.appId, display_name: 'B only', sign_in_audience: 'AzureADMyOrg', is_fallback_public_client: 0, body: '{}', created_at: 2 });
       await spRepo.insertServicePrincipal(db, { tenant_id: B, id: randomUUID(), app_id: onlyB.appId, display_name: 'B only', app_owner_organization_id: B, service_principal_type: 'Application', builtin: 0, public_client: 0, body: '{}', created_at: 2 });
       await usersRepo.insertUser(db, { tenant_id: B, id: randomUUID(), user_principal_name: onlyB.upn, display_name: 'B only', given_name: null, surname: null, mail: null, password_hash: 'h', account_enabled: 1, created_at: 2 });
-      await logsRepo.insertSignIn(db, signInRow(B, randomUUID(), 2000, { user_display_name: 'B only' }));
+      await logsRepo.insertSignIn(db, await signInRow(store, B, randomUUID(), 2000, { userDisplayName: 'B only' }));
       await logsRepo.insertDirectoryAudit(db, auditRow(B, `Directory_${randomUUID()}_ABCDE_2`, 2000, { activity_display_name: 'B only' }), [{ id: ids.app, displayName: 'B only' }]);
     });
 
@@ -327,10 +351,14 @@ describe(`store (${TEST_ENGINE})`, () => {
 
         expect(only(await tenantsRepo.listDomains(db, t)).map((d) => d.name)).toEqual([`${tag.toLowerCase()}-${t.slice(0, 8)}.example.test`]);
 
-        expect(only(await logsRepo.listSignIns(db, { tenantId: t, order: 'desc', limit: 100 })).map((r) => r.user_display_name)).toEqual(tag === 'A' ? ['A'] : ['B only', 'B']);
-        expect((await logsRepo.getSignIn(db, t, ids.signIn))?.user_display_name).toBe(tag);
-        expect(only(await logsRepo.listDirectoryAudits(db, { tenantId: t, order: 'desc', limit: 100 })).map((r) => r.activity_display_name)).toEqual(tag === 'A' ? ['A'] : ['B only', 'B']);
-        expect((await logsRepo.getDirectoryAudit(db, t, ids.audit))?.activity_display_name).toBe(tag);
+        const tref = await store.signInDims.tenantRef(t);
+        const signIns = await logsRepo.listSignIns(db, tref, { order: 'desc', limit: 100, floor: 0 });
+        expect(signIns.length > 0 && signIns.every((r) => r.tenant_ref === tref), tag).toBe(true);
+        expect(await displayNames(store, signIns)).toEqual(tag === 'A' ? ['A'] : ['B only', 'B']);
+        const one = await logsRepo.getSignIn(db, tref, ids.signIn, 0);
+        expect(await displayNames(store, one ? [one] : [])).toEqual([tag]);
+        expect(only(await logsRepo.listDirectoryAudits(db, t, { order: 'desc', limit: 100, floor: 0 })).map((r) => r.activity_display_name)).toEqual(tag === 'A' ? ['A'] : ['B only', 'B']);
+        expect((await logsRepo.getDirectoryAudit(db, t, ids.audit, 0))?.activity_display_name).toBe(tag);
       }
       expect(await appsRepo.findApplicationByAppId(db, A, onlyB.appId)).toBeUndefined();
       expect(await spRepo.findServicePrincipalByAppId(db, A, onlyB.appId)).toBeUndefined();
@@ -339,7 +367,7 @@ describe(`store (${TEST_ENGINE})`, () => {
     });
 
     it('targetResources/any(...) on audits only matches the asking tenant’s targets', async () => {
-      const logs = new ActivityLogs({ store: ts.store, clock: () => Date.now(), secretPepper: 'p' }, new SkipTokens('k'), { strictDirectoryRead: false });
+      const logs = new ActivityLogs({ store: ts.store, clock: () => Date.now(), secretPepper: 'p' }, new SkipTokens('k'), { strictDirectoryRead: false }, { freeDays: 36_500, premiumDays: 36_500 });
       const system = (tenantId: string): SystemActor => ({ kind: 'system', name: 'store test', tenantId, ipAddress: null, correlationId: randomUUID() });
       const filter = `targetResources/any(t: t/id eq '${ids.app}')`;
       const a = await logs.listDirectoryAudits(system(A), { version: 'v1.0', filter });

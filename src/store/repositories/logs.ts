@@ -1,8 +1,10 @@
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Insertable, Selectable, SqlBool } from 'kysely';
 import type { Executor } from '../db.js';
 import type { Database, DirectoryAuditsTable, SignInsTable } from '../schema.js';
 
-export type SignInRow = SignInsTable;
+/** A sign-in as stored: the fact row, its dimensions by number. */
+export type SignInRow = Selectable<SignInsTable>;
+export type NewSignInRow = Insertable<SignInsTable>;
 export type DirectoryAuditRow = DirectoryAuditsTable;
 
 export interface AuditTarget {
@@ -12,38 +14,46 @@ export interface AuditTarget {
 
 export interface KeysetCursor {
   at: number;
-  id: string;
+  /** seq for sign-ins, id for directory audits */
+  id: string | number;
 }
 
 export interface LogPageQuery<TB extends 'sign_ins' | 'directory_audits'> {
-  tenantId: string;
   where?: (eb: ExpressionBuilder<Database, TB>) => Expression<SqlBool>;
-  /** resume strictly after this (time, id) in the requested order */
+  /** resume strictly after this position in the requested order */
   after?: KeysetCursor;
+  /** nothing older than this (retention), epoch ms */
+  floor: number;
   order: 'desc' | 'asc';
   limit: number;
 }
 
-export async function insertSignIn(ex: Executor, row: SignInRow): Promise<void> {
+export async function insertSignIn(ex: Executor, row: NewSignInRow): Promise<void> {
   await ex.insertInto('sign_ins').values(row).execute();
 }
 
-export async function getSignIn(ex: Executor, tenantId: string, id: string): Promise<SignInRow | undefined> {
-  return ex.selectFrom('sign_ins').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+export async function getSignIn(ex: Executor, tenantRef: number, id: string, floor: number): Promise<SignInRow | undefined> {
+  return ex.selectFrom('sign_ins').selectAll().where('tenant_ref', '=', tenantRef).where('id', '=', id).where('created_at', '>=', floor).executeTakeFirst();
 }
 
-/** One page of sign-ins in (created_at, id) order; keyset pagination, never OFFSET. */
-export async function listSignIns(ex: Executor, q: LogPageQuery<'sign_ins'>): Promise<SignInRow[]> {
-  let query = ex.selectFrom('sign_ins').selectAll().where('tenant_id', '=', q.tenantId);
+/** One page of sign-ins in (created_at, seq) order; keyset pagination, never OFFSET. */
+export async function listSignIns(ex: Executor, tenantRef: number, q: LogPageQuery<'sign_ins'>): Promise<SignInRow[]> {
+  let query = ex.selectFrom('sign_ins').selectAll().where('tenant_ref', '=', tenantRef).where('created_at', '>=', q.floor);
   if (q.where) query = query.where(q.where);
   const after = q.after;
   if (after) {
     const cmp = q.order === 'desc' ? '<' : '>';
-    query = query.where((eb) =>
-      eb.or([eb('created_at', cmp, after.at), eb.and([eb('created_at', '=', after.at), eb('id', cmp, after.id)])]),
-    );
+    const seq = Number(after.id);
+    query = query.where((eb) => eb.or([eb('created_at', cmp, after.at), eb.and([eb('created_at', '=', after.at), eb('seq', cmp, seq)])]));
   }
-  return query.orderBy('created_at', q.order).orderBy('id', q.order).limit(q.limit).execute();
+  return query.orderBy('created_at', q.order).orderBy('seq', q.order).limit(q.limit).execute();
+}
+
+/** Deletes up to `limit` sign-ins of a tenant older than `before`; returns how many went. */
+export async function purgeSignIns(ex: Executor, tenantRef: number, before: number, limit: number): Promise<number> {
+  const victims = ex.selectFrom('sign_ins').select('seq').where('tenant_ref', '=', tenantRef).where('created_at', '<', before).limit(limit);
+  const res = await ex.deleteFrom('sign_ins').where('seq', 'in', victims).executeTakeFirst();
+  return Number(res.numDeletedRows);
 }
 
 export async function insertDirectoryAudit(ex: Executor, row: DirectoryAuditRow, targets: AuditTarget[]): Promise<void> {
@@ -58,18 +68,27 @@ export async function insertDirectoryAudit(ex: Executor, row: DirectoryAuditRow,
   }
 }
 
-export async function getDirectoryAudit(ex: Executor, tenantId: string, id: string): Promise<DirectoryAuditRow | undefined> {
-  return ex.selectFrom('directory_audits').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+export async function getDirectoryAudit(ex: Executor, tenantId: string, id: string, floor: number): Promise<DirectoryAuditRow | undefined> {
+  return ex.selectFrom('directory_audits').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('activity_at', '>=', floor).executeTakeFirst();
 }
 
-export async function listDirectoryAudits(ex: Executor, q: LogPageQuery<'directory_audits'>): Promise<DirectoryAuditRow[]> {
-  let query = ex.selectFrom('directory_audits').selectAll().where('tenant_id', '=', q.tenantId);
+/** Deletes up to `limit` audit records of a tenant older than `before` (and their targets). */
+export async function purgeDirectoryAudits(ex: Executor, tenantId: string, before: number, limit: number): Promise<number> {
+  const ids = (await ex.selectFrom('directory_audits').select('id').where('tenant_id', '=', tenantId).where('activity_at', '<', before).limit(limit).execute()).map((r) => r.id);
+  if (ids.length === 0) return 0;
+  await ex.deleteFrom('audit_targets').where('tenant_id', '=', tenantId).where('audit_id', 'in', ids).execute();
+  const res = await ex.deleteFrom('directory_audits').where('tenant_id', '=', tenantId).where('id', 'in', ids).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+export async function listDirectoryAudits(ex: Executor, tenantId: string, q: LogPageQuery<'directory_audits'>): Promise<DirectoryAuditRow[]> {
+  let query = ex.selectFrom('directory_audits').selectAll().where('tenant_id', '=', tenantId).where('activity_at', '>=', q.floor);
   if (q.where) query = query.where(q.where);
   const after = q.after;
   if (after) {
     const cmp = q.order === 'desc' ? '<' : '>';
     query = query.where((eb) =>
-      eb.or([eb('activity_at', cmp, after.at), eb.and([eb('activity_at', '=', after.at), eb('id', cmp, after.id)])]),
+      eb.or([eb('activity_at', cmp, after.at), eb.and([eb('activity_at', '=', after.at), eb('id', cmp, String(after.id))])]),
     );
   }
   return query.orderBy('activity_at', q.order).orderBy('id', q.order).limit(q.limit).execute();

@@ -1,0 +1,115 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Executor } from '../db.js';
+import { dimensionKey } from '../dimensionKey.js';
+import type { Database } from '../schema.js';
+
+/**
+ * The dimension tables of the sign-in log (see SignInsTable). Rows are immutable and only ever
+ * added, so a number once resolved stays valid: both directions are cached in the process.
+ */
+export type DimTable =
+  | 'signin_users' | 'signin_apps' | 'signin_resources' | 'signin_clients' | 'signin_locations' | 'signin_statuses' | 'signin_assessments';
+
+/** Locations and outcomes carry nothing of a tenant's and are shared; the rest are per tenant. */
+export const GLOBAL_DIMS: ReadonlySet<DimTable> = new Set(['signin_locations', 'signin_statuses']);
+
+export type DimValues<T extends DimTable> = Omit<Insertable<Database[T]>, 'ref' | 'k' | 'tenant_ref'>;
+export type DimRow<T extends DimTable> = Selectable<Database[T]>;
+
+/** A member of an assessment's collections (riskEventTypes_v2, appliedConditionalAccessPolicies). */
+export interface AssessmentItem {
+  kind: 'risk' | 'policy';
+  value: string;
+  display_name_lc: string | null;
+  result: string | null;
+}
+
+const CACHE_MAX = 200_000;
+
+export class SignInDimensions {
+  /** write side: table, tenant and values → number */
+  private readonly refs = new Map<string, number>();
+  /** read side: table and number → row */
+  private readonly rows = new Map<string, unknown>();
+  private readonly tenants = new Map<string, number>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly transaction: <R>(fn: (trx: Executor) => Promise<R>) => Promise<R>,
+  ) {}
+
+  /** The log number of a tenant, created on first use. */
+  async tenantRef(tenantId: string): Promise<number> {
+    const known = this.tenants.get(tenantId);
+    if (known !== undefined) return known;
+    await this.db.insertInto('log_tenants').values({ tenant_id: tenantId }).onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
+    return (await this.findTenantRef(tenantId))!;
+  }
+
+  /** The log number of a tenant, or undefined when it has never had a sign-in (read side: creates nothing). */
+  async findTenantRef(tenantId: string): Promise<number | undefined> {
+    const known = this.tenants.get(tenantId);
+    if (known !== undefined) return known;
+    const row = await this.db.selectFrom('log_tenants').select('ref').where('tenant_id', '=', tenantId).executeTakeFirst();
+    if (row) this.tenants.set(tenantId, row.ref);
+    return row?.ref;
+  }
+
+  /** The number of the row holding these values, added if new (with the assessment's items). */
+  async intern<T extends DimTable>(table: T, tenantRef: number, values: DimValues<T>, items: AssessmentItem[] = []): Promise<number> {
+    const scoped = !GLOBAL_DIMS.has(table);
+    const cacheKey = `${table}|${scoped ? tenantRef : ''}|${JSON.stringify(values)}`;
+    const known = this.refs.get(cacheKey);
+    if (known !== undefined) return known;
+    const k = dimensionKey(table, values as Record<string, unknown>);
+    const ref = await this.transaction(async (trx) => {
+      const db = trx as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const inserted = await db
+        .insertInto(table)
+        .values({ k, ...(scoped ? { tenant_ref: tenantRef } : {}), ...values })
+        .onConflict((oc) => oc.columns(scoped ? ['tenant_ref', 'k'] : ['k']).doNothing())
+        .returning('ref')
+        .executeTakeFirst();
+      if (inserted) {
+        const newRef = Number(inserted.ref);
+        if (items.length > 0) await db.insertInto('signin_assessment_items').values(items.map((i) => ({ assessment_ref: newRef, ...i }))).execute();
+        return newRef;
+      }
+      const existing = await db
+        .selectFrom(table as string)
+        .select('ref')
+        .where('k', '=', k)
+        .where((eb) => (scoped ? eb('tenant_ref', '=', tenantRef) : eb.lit(true)))
+        .executeTakeFirstOrThrow();
+      return Number(existing.ref);
+    });
+    if (this.refs.size >= CACHE_MAX) this.refs.clear();
+    this.refs.set(cacheKey, ref);
+    return ref;
+  }
+
+  /** The rows behind these numbers (unknown numbers are simply absent). */
+  async load<T extends DimTable>(table: T, refs: Iterable<number | null>): Promise<Map<number, DimRow<T>>> {
+    const out = new Map<number, DimRow<T>>();
+    const wanted = new Set<number>();
+    for (const ref of refs) {
+      if (ref === null || out.has(ref)) continue;
+      const row = this.rows.get(`${table}|${ref}`) as DimRow<T> | undefined;
+      if (row) out.set(ref, row);
+      else wanted.add(ref);
+    }
+    const missing = [...wanted];
+    for (let i = 0; i < missing.length; i += 500) {
+      const chunk = missing.slice(i, i + 500);
+      const db = this.db as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const found = (await db.selectFrom(table).selectAll().where('ref', 'in', chunk).execute()) as DimRow<T>[];
+      if (this.rows.size + found.length >= CACHE_MAX) this.rows.clear();
+      for (const row of found) {
+        const ref = Number((row as { ref: number }).ref);
+        this.rows.set(`${table}|${ref}`, row);
+        out.set(ref, row);
+      }
+    }
+    return out;
+  }
+}
