@@ -9,6 +9,7 @@ import { ensureLocalTls } from '../server/tls.js';
 import { createTenant } from '../directory/tenants.js';
 import { listTenants } from '../store/repositories/tenants.js';
 import { parseReportingThrottle, type ReportingThrottleConfig } from '../reporting/throttle.js';
+import type { RetentionPolicy } from '../reporting/logs.js';
 import { dataDir, openConfiguredStore, UsageError, type StoreFlags } from './options.js';
 
 interface ServeFlags extends StoreFlags {
@@ -23,8 +24,11 @@ interface ServeFlags extends StoreFlags {
   accessTokenLifetime: string;
   strictDirectoryRead?: boolean;
   reportingThrottle: string;
+  retention: string;
   workers: string;
 }
+
+const PURGE_INTERVAL_MS = 10 * 60_000;
 
 export const DEMO_DOMAIN = 'demo.tenantry.test';
 
@@ -42,6 +46,7 @@ export function serveCommand(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--access-token-lifetime <minutes>', 'access-token lifetime in minutes, MIN or MIN-MAX', '60-90')
     .option('--strict-directory-read', 'also require Directory.Read.All for sign-ins')
+    .option('--retention <days>', 'days of sign-ins and audits kept: FREE/PREMIUM (Entra: 7/30)', '7/30')
     .option('--reporting-throttle <limits>', "activity-log requests per app per tenant N/SECONDS[,across tenants M/SECONDS], or 'off'", '5/10,122/10')
     .option('--workers <n>', "worker processes sharing the port ('auto' = one per CPU)", process.env.TENANTRY_WORKERS ?? '1')
     .option('--no-demo', 'do not create the demo tenant on first start')
@@ -54,6 +59,7 @@ interface Settings {
   publicUrl: string;
   tokenLifetime: { min: number; max: number };
   reportingThrottle: ReportingThrottleConfig | 'off';
+  retention: RetentionPolicy;
   workers: number;
 }
 
@@ -67,6 +73,11 @@ function settings(flags: ServeFlags): Settings {
   if (!m || min < 5 || max < min || max > 1440) throw new UsageError(`invalid --access-token-lifetime '${flags.accessTokenLifetime}' (minutes, 5 to 1440, MIN or MIN-MAX)`);
   const reportingThrottle = parseReportingThrottle(flags.reportingThrottle);
   if (!reportingThrottle) throw new UsageError(`invalid --reporting-throttle '${flags.reportingThrottle}' (N/SECONDS or N/SECONDS,M/SECONDS with SECONDS 1 to 3600, or off)`);
+  const r = /^(\d{1,5})\/(\d{1,5})$/.exec(flags.retention);
+  const retention = { freeDays: Number(r?.[1]), premiumDays: Number(r?.[2]) };
+  if (!r || retention.freeDays < 1 || retention.premiumDays < 1 || retention.freeDays > 36_500 || retention.premiumDays > 36_500) {
+    throw new UsageError(`invalid --retention '${flags.retention}' (FREE/PREMIUM days, 1 to 36500 each, e.g. 7/30)`);
+  }
   const workers = flags.workers === 'auto' ? availableParallelism() : Number(flags.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`invalid --workers '${flags.workers}' (1 to 64, or auto)`);
   const publicUrl = (flags.publicUrl ?? `${flags.http ? 'http' : 'https'}://localhost:${port}`).replace(/\/+$/, '');
@@ -76,7 +87,7 @@ function settings(flags: ServeFlags): Settings {
   } catch {
     throw new UsageError(`--public-url must be scheme://host[:port] with no path, got '${publicUrl}'`);
   }
-  return { port, publicUrl, tokenLifetime: { min: min * 60, max: max * 60 }, reportingThrottle, workers };
+  return { port, publicUrl, tokenLifetime: { min: min * 60, max: max * 60 }, reportingThrottle, retention, workers };
 }
 
 async function tlsMaterial(flags: ServeFlags, s: Settings, logger: Logger, announce: boolean): Promise<{ cert: string; key: string } | null> {
@@ -203,17 +214,30 @@ async function runWorker(flags: ServeFlags, s: Settings, logger: Logger): Promis
 }
 
 async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: Awaited<ReturnType<typeof openConfiguredStore>>, https: { cert: string; key: string } | null, announce: boolean): Promise<void> {
-  const { app } = await buildApp({
+  const { app, services } = await buildApp({
     store, publicUrl: s.publicUrl, https, logger, accessTokenLifetime: s.tokenLifetime, strictDirectoryRead: flags.strictDirectoryRead ?? false,
-    reportingThrottle: s.reportingThrottle,
+    reportingThrottle: s.reportingThrottle, retention: s.retention,
   });
+  // one process purges what is past retention, in small batches, so queries are never held up
+  let purging: Promise<void> | undefined;
+  const purge = () => {
+    purging ??= services.logs.purgeExpired()
+      .then((n) => { if (n > 0) logger.info({ deleted: n }, 'purged log records past retention'); })
+      .catch((err: unknown) => { logger.error({ err }, 'retention purge failed'); })
+      .finally(() => { purging = undefined; });
+  };
+  const purgeTimer = announce || cluster.worker?.id === 1 ? setInterval(purge, PURGE_INTERVAL_MS) : undefined;
+  purgeTimer?.unref();
+  if (purgeTimer) setTimeout(purge, 30_000).unref();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     if (announce) logger.info(`${signal}: finishing in-flight requests`);
     try {
+      if (purgeTimer) clearInterval(purgeTimer);
       await app.close();
+      await purging;
       await store.close();
       if (announce) logger.info('stopped');
       process.exit(0);
