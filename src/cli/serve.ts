@@ -25,6 +25,7 @@ interface ServeFlags extends StoreFlags {
   strictDirectoryRead?: boolean;
   reportingThrottle: string;
   retention: string;
+  geoFile?: string;
   workers: string;
 }
 
@@ -46,6 +47,7 @@ export function serveCommand(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--access-token-lifetime <minutes>', 'access-token lifetime in minutes, MIN or MIN-MAX', '60-90')
     .option('--strict-directory-read', 'also require Directory.Read.All for sign-ins')
+    .option('--geo-file <csv>', 'IP ranges to locations for sign-ins: cidr,city,state,countryOrRegion,latitude,longitude')
     .option('--retention <days>', 'days of sign-ins and audits kept: FREE/PREMIUM (Entra: 7/30)', '7/30')
     .option('--reporting-throttle <limits>', "activity-log requests per app per tenant N/SECONDS[,across tenants M/SECONDS], or 'off'", '5/10,122/10')
     .option('--workers <n>', "worker processes sharing the port ('auto' = one per CPU)", process.env.TENANTRY_WORKERS ?? '1')
@@ -216,7 +218,7 @@ async function runWorker(flags: ServeFlags, s: Settings, logger: Logger): Promis
 async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: Awaited<ReturnType<typeof openConfiguredStore>>, https: { cert: string; key: string } | null, announce: boolean): Promise<void> {
   const { app, services } = await buildApp({
     store, publicUrl: s.publicUrl, https, logger, accessTokenLifetime: s.tokenLifetime, strictDirectoryRead: flags.strictDirectoryRead ?? false,
-    reportingThrottle: s.reportingThrottle, retention: s.retention,
+    reportingThrottle: s.reportingThrottle, retention: s.retention, geoFile: flags.geoFile,
   });
   // one process purges what is past retention, in small batches, so queries are never held up
   let purging: Promise<void> | undefined;

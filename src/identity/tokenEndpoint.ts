@@ -18,6 +18,7 @@ import type { KeyStore } from './keys.js';
 import { prepareSignIn, recordSignIn, SignInWriter, type SignInEvent } from './signIns.js';
 import { DEFAULT_THROTTLE, FailureLimiter, type ThrottleConfig } from './throttle.js';
 import { clientInfo, lifetime, newUti, pairwiseSubject, signAccessToken, signIdToken, type TokenConfig } from './tokens.js';
+import { createGeoLookup, type GeoLookup } from './geo.js';
 
 export interface TokenRequest {
   /** tenant segment of the path: id, domain, 'common' or 'organizations' */
@@ -71,6 +72,8 @@ export class TokenEndpoint {
     private readonly keys: KeyStore,
     private readonly cfg: TokenConfig,
     private readonly throttle: ThrottleConfig = DEFAULT_THROTTLE,
+    /** where a sign-in came from, by its IP; never a network call */
+    private readonly geo: GeoLookup = createGeoLookup(),
   ) {
     this.limiter = new FailureLimiter(ctx.clock);
     this.signIns = new SignInWriter(ctx.store);
@@ -117,7 +120,7 @@ export class TokenEndpoint {
 
       const event: SignInEvent = {
         ...outcome.event, id: randomUUID(), tenantId: tenant.id, createdAt: this.ctx.clock(), correlationId, requestId: req.requestId,
-        ipAddress: req.ipAddress, userAgent: req.userAgent, status: { errorCode: 0, failureReason: null },
+        ipAddress: req.ipAddress, userAgent: req.userAgent, location: this.geo.lookup(req.ipAddress), status: { errorCode: 0, failureReason: null },
         processingTimeMs: this.ctx.clock() - started,
       };
       // The record commits before the response exists: no token leaves without its sign-in. With
@@ -157,7 +160,7 @@ export class TokenEndpoint {
       clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: grantType === 'password' ? 'ropc' : 'none',
       clientCredentialType: 'none', ...partial, eventType,
       id: randomUUID(), tenantId: tenant.id, createdAt: this.ctx.clock(), correlationId, requestId: req.requestId,
-      ipAddress: req.ipAddress, userAgent: req.userAgent, processingTimeMs: this.ctx.clock() - started,
+      ipAddress: req.ipAddress, userAgent: req.userAgent, location: this.geo.lookup(req.ipAddress), processingTimeMs: this.ctx.clock() - started,
       status: { errorCode: code, failureReason: err.logReason?.reason ?? err.description },
     });
   }

@@ -19,6 +19,7 @@ import type { Store } from '../store/db.js';
 import { ensureServerSecret } from '../store/repositories/keys.js';
 import { registerFormParser } from './formBody.js';
 import { doctorRoutes } from './doctorRoutes.js';
+import { createGeoLookup } from '../identity/geo.js';
 
 export interface AppConfig {
   store: Store;
@@ -28,6 +29,8 @@ export interface AppConfig {
   accessTokenLifetime?: { min: number; max: number };
   refreshTokenLifetimeSeconds?: number;
   strictDirectoryRead?: boolean;
+  /** operator CSV of IP ranges → city, state, country, coordinates (identity/geo.ts); the built-in sample otherwise */
+  geoFile?: string;
   /** days of sign-ins and audits kept and served (defaults: DEFAULT_RETENTION, Entra's 7 / 30) */
   retention?: RetentionPolicy;
   /** failure throttling of the token endpoint (defaults: DEFAULT_THROTTLE) */
@@ -67,7 +70,7 @@ export async function buildServices(cfg: AppConfig): Promise<Services> {
   return {
     ctx,
     keys,
-    tokens: new TokenEndpoint(ctx, keys, tokenCfg, cfg.throttle),
+    tokens: new TokenEndpoint(ctx, keys, tokenCfg, cfg.throttle, createGeoLookup({ file: cfg.geoFile })),
     logs: new ActivityLogs(ctx, new SkipTokens(skipKey), { strictDirectoryRead: cfg.strictDirectoryRead ?? false }, cfg.retention ?? DEFAULT_RETENTION),
     reportingThrottle: new ReportingThrottle(clock, cfg.reportingThrottle ?? DEFAULT_REPORTING_THROTTLE),
   };

@@ -56,6 +56,7 @@ export const LENIENT_REPORTING_THROTTLE: ReportingThrottleConfig = {
 export async function startServer(opts: {
   listen?: boolean; strictDirectoryRead?: boolean; throttle?: ThrottleConfig; reportingThrottle?: ReportingThrottleConfig | 'off'; clock?: Clock;
   retention?: RetentionPolicy;
+  geoFile?: string;
 } = {}): Promise<TestServer> {
   const listen = opts.listen ?? true;
   const testStore = await createTestStore();
@@ -67,7 +68,7 @@ export async function startServer(opts: {
     : null;
   const { app, services } = await buildApp({
     store: testStore.store, publicUrl: baseUrl, https, strictDirectoryRead: opts.strictDirectoryRead, throttle: opts.throttle ?? LENIENT_THROTTLE,
-    reportingThrottle: opts.reportingThrottle ?? LENIENT_REPORTING_THROTTLE, clock: opts.clock, retention: opts.retention,
+    reportingThrottle: opts.reportingThrottle ?? LENIENT_REPORTING_THROTTLE, clock: opts.clock, retention: opts.retention, geoFile: opts.geoFile,
   });
   if (listen) await app.listen({ host: '127.0.0.1', port });
   else await app.ready();

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreatedTenant } from '../../src/directory/tenants.js';
+import { AZURE_CLI } from '../helpers/api.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { signInRows } from '../helpers/signIns.js';
+
+/** A sign-in's location comes from the operator's IP table; private addresses stay empty. */
+describe('sign-in location from the IP', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tenantry-geo-'));
+  let s: TestServer;
+  let t: CreatedTenant;
+  beforeAll(async () => {
+    const file = join(dir, 'geo.csv');
+    writeFileSync(file, '# operator table\ncidr,city,state,countryOrRegion,latitude,longitude\n81.2.69.0/24,London,England,GB,51.5142,-0.0931\n');
+    s = await startServer({ listen: false, geoFile: file });
+    t = await s.tenant();
+  });
+  afterAll(async () => { await s?.close(); rmSync(dir, { recursive: true, force: true }); });
+
+  const ropc = (remoteAddress: string, crid: string) => s.app.inject({
+    method: 'POST', url: `/${t.tenantId}/oauth2/v2.0/token`, remoteAddress,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'client-request-id': crid },
+    payload: new URLSearchParams({ grant_type: 'password', client_id: AZURE_CLI, username: t.admin.userPrincipalName, password: t.admin.password, scope: 'https://graph.microsoft.com/.default' }).toString(),
+  });
+
+  it('fills city, state, country and coordinates for a listed address, and nothing for a private one', async () => {
+    const crids = ['4f7d8a8e-0000-4000-8000-000000000001', '4f7d8a8e-0000-4000-8000-000000000002'];
+    expect((await ropc('81.2.69.160', crids[0]!)).statusCode).toBe(200);
+    expect((await ropc('10.1.2.3', crids[1]!)).statusCode).toBe(200);
+    const [london, internal] = await Promise.all(crids.map(async (c) => JSON.parse((await signInRows(s.testStore.store, { correlationIds: [c] }))[0]!.details)));
+    expect(london.ipAddress).toBe('81.2.69.160');
+    expect(london.location).toEqual({ city: 'London', state: 'England', countryOrRegion: 'GB', geoCoordinates: { altitude: null, latitude: 51.5142, longitude: -0.0931 } });
+    expect(internal.location).toEqual({ city: '', state: '', countryOrRegion: '', geoCoordinates: { altitude: null, latitude: null, longitude: null } });
+  });
+
+  it('a bad operator file stops the server at start with the line at fault', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, '81.2.69.0/24,London,England,GBR,51.5,-0.09\n');
+    await expect(startServer({ listen: false, geoFile: bad })).rejects.toThrow(/line 1/);
+  });
+});
