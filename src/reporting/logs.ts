@@ -4,7 +4,7 @@ import type { DirectoryContext } from '../directory/context.js';
 import { DirectoryError } from '../directory/errors.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as logsRepo from '../store/repositories/logs.js';
-import type { DirectoryAuditRow } from '../store/repositories/logs.js';
+import type { DirectoryAuditRow, KeysetCursor } from '../store/repositories/logs.js';
 import { filterToSql, type TableMapping } from '../store/filterSql.js';
 import type { FilterNode } from '../graph/odata/ast.js';
 import { parseFilter } from '../graph/odata/parser.js';
@@ -213,7 +213,7 @@ const AUDIT_MAPPING: TableMapping = {
   },
 };
 
-function parseTop(top: string | undefined): number {
+export function parseTop(top: string | undefined): number {
   if (top === undefined) return PAGE_MAX;
   if (!/^\d{1,7}$/.test(top) || Number(top) < 1) throw new DirectoryError('badRequest', 'BadRequest', `Invalid page size specified: '${top}'. Must be between 1 and ${PAGE_MAX} inclusive.`);
   return Math.min(Number(top), PAGE_MAX);
@@ -275,7 +275,7 @@ function mentions(node: FilterNode | undefined, collection: string): boolean {
 }
 
 /** Rejects a time literal wholly before what the tenant keeps (with a day's grace for clock skew). */
-function checkRetention(node: FilterNode | undefined, property: string, floor: number, days: number): void {
+export function checkRetention(node: FilterNode | undefined, property: string, floor: number, days: number): void {
   if (!node) return;
   switch (node.kind) {
     case 'and':
@@ -307,8 +307,8 @@ function ownSignInsOnly(node: FilterNode | undefined, actor: Actor): boolean {
      (n.property === 'userPrincipalName' && n.value.value.toLowerCase() === actor.userPrincipalName.toLowerCase())));
 }
 
-const DAY_MS = 86_400_000;
-const badSkipToken = () => new DirectoryError('badRequest', 'BadRequest', 'Invalid $skiptoken: it is malformed, expired, or was issued for another query.');
+export const DAY_MS = 86_400_000;
+export const badSkipToken = () => new DirectoryError('badRequest', 'BadRequest', 'Invalid $skiptoken: it is malformed, expired, or was issued for another query.');
 
 /** Days of logs kept (contract §4): Free 7, P1/P2 30. */
 export interface RetentionPolicy {
@@ -358,16 +358,13 @@ export class ActivityLogs {
   ) {}
 
   private async tenantOf(actor: Actor) {
-    const tenant = await tenantsRepo.getTenant(this.ctx.store.db, actor.tenantId);
-    if (!tenant) throw new DirectoryError('forbidden', 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-    return tenant;
+    return (await this.retentionOf(actor.tenantId)).tenant;
   }
 
   private async authorize(actor: Actor, report: Report, ownOnly = false) {
-    const tenant = await this.tenantOf(actor);
-    checkReportingAccess(actor, { license: tenant.license, type: tenant.tenant_type }, report, this.policy, ownOnly);
-    const days = retentionDays(tenant.license, this.retention);
-    return { tenant, days, floor: this.ctx.clock() - days * DAY_MS };
+    const r = await this.retentionOf(actor.tenantId);
+    checkReportingAccess(actor, { license: r.tenant.license, type: r.tenant.tenant_type }, report, this.policy, ownOnly);
+    return r;
   }
 
   private scope(actor: Actor, report: Report, q: LogQuery): string {
@@ -386,24 +383,50 @@ export class ActivityLogs {
     const scope = this.scope(actor, 'signIns', q);
     const after = q.skiptoken === undefined ? undefined : this.skipTokens.decode(scope, q.skiptoken);
     if (q.skiptoken !== undefined && !after) throw badSkipToken();
-    const dims = this.ctx.store.signInDims;
-    const tenantRef = await dims.findTenantRef(actor.tenantId);
-    if (tenantRef === undefined) return { items: [] };
     // Graph returns interactive user sign-ins unless the caller asks for other event types (beta).
-    const interactiveOnly = !mentions(node, 'signInEventTypes');
-    const parts: Expression<SqlBool>[] = [];
-    if (interactiveOnly) parts.push(sql<SqlBool>`event_type = ${EVENT_TYPE_CODE.interactiveUser}`);
-    if (node) parts.push(filterToSql(node, SIGNIN_MAPPING, { tenantRef }));
-    const where = parts.length === 0 ? undefined : parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
-    const rows = await logsRepo.listSignIns(this.ctx.store.db, tenantRef, { where: where && (() => where), after, floor, order, limit: top + 1 });
-    const page = rows.slice(0, top);
-    const last = page[page.length - 1];
+    const { rows, dims, next } = await this.signInPage(actor.tenantId, { node, interactiveOnly: !mentions(node, 'signInEventTypes'), floor, order, top, after });
     const view = { version: q.version, tenantId: actor.tenantId, p2: tenant.license === 'P2', caData: mayReadConditionalAccess(actor), unknownEnums: q.unknownEnums ?? false };
-    const pageDims = await loadSignInDims(dims, page);
     return {
-      items: page.map((r) => project(serializeSignIn(r, pageDims, view), select)),
-      next: rows.length > top && last ? this.skipTokens.encode(scope, { at: last.created_at, id: last.seq }) : undefined,
+      items: rows.map((r) => project(serializeSignIn(r, dims, view), select)),
+      next: next && this.skipTokens.encode(scope, next),
     };
+  }
+
+  /**
+   * One page of stored sign-ins of a tenant for a validated filter (in Graph's property names), with
+   * the dimension rows it refers to, and the keyset position after it when there is more.
+   */
+  async signInPage(tenantId: string, o: { node?: FilterNode; interactiveOnly: boolean; floor: number; order: 'asc' | 'desc'; top: number; after?: KeysetCursor }) {
+    const dimsStore = this.ctx.store.signInDims;
+    const tenantRef = await dimsStore.findTenantRef(tenantId);
+    if (tenantRef === undefined) return { rows: [], dims: await loadSignInDims(dimsStore, []), next: undefined };
+    const parts: Expression<SqlBool>[] = [];
+    if (o.interactiveOnly) parts.push(sql<SqlBool>`event_type = ${EVENT_TYPE_CODE.interactiveUser}`);
+    if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef }));
+    const where = parts.length === 0 ? undefined : parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+    const found = await logsRepo.listSignIns(this.ctx.store.db, tenantRef, { where: where && (() => where), after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });
+    const rows = found.slice(0, o.top);
+    const last = rows[rows.length - 1];
+    const next: KeysetCursor | undefined = found.length > o.top && last ? { at: last.created_at, id: last.seq } : undefined;
+    return { rows, dims: await loadSignInDims(dimsStore, rows), next };
+  }
+
+  /** One page of a tenant's directory audits for a validated filter (Graph's property names). */
+  async auditPage(tenantId: string, o: { node?: FilterNode; floor: number; order: 'asc' | 'desc'; top: number; after?: KeysetCursor }) {
+    const where = o.node ? filterToSql(o.node, AUDIT_MAPPING) : undefined;
+    const found = await logsRepo.listDirectoryAudits(this.ctx.store.db, tenantId, { where: where && (() => where), after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });
+    const rows = found.slice(0, o.top);
+    const last = rows[rows.length - 1];
+    const next: KeysetCursor | undefined = found.length > o.top && last ? { at: last.activity_at, id: last.id } : undefined;
+    return { rows, next };
+  }
+
+  /** The tenant, its retention in days and the oldest time it serves. */
+  async retentionOf(tenantId: string) {
+    const tenant = await tenantsRepo.getTenant(this.ctx.store.db, tenantId);
+    if (!tenant) throw new DirectoryError('forbidden', 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    const days = retentionDays(tenant.license, this.retention);
+    return { tenant, days, floor: this.ctx.clock() - days * DAY_MS };
   }
 
   async getSignIn(actor: Actor, version: ApiVersion, id: string, opts: { select?: string; unknownEnums?: boolean } = {}): Promise<Record<string, unknown>> {
@@ -435,13 +458,10 @@ export class ActivityLogs {
     const scope = this.scope(actor, 'directoryAudits', q);
     const after = q.skiptoken === undefined ? undefined : this.skipTokens.decode(scope, q.skiptoken);
     if (q.skiptoken !== undefined && !after) throw badSkipToken();
-    const where = node ? filterToSql(node, AUDIT_MAPPING) : undefined;
-    const rows = await logsRepo.listDirectoryAudits(this.ctx.store.db, actor.tenantId, { where: where && (() => where), after, floor, order, limit: top + 1 });
-    const page = rows.slice(0, top);
-    const last = page[page.length - 1];
+    const { rows, next } = await this.auditPage(actor.tenantId, { node, floor, order, top, after });
     return {
-      items: page.map((r) => project(serializeAudit(r, q.version), select)),
-      next: rows.length > top && last ? this.skipTokens.encode(scope, { at: last.activity_at, id: last.id }) : undefined,
+      items: rows.map((r) => project(serializeAudit(r, q.version), select)),
+      next: next && this.skipTokens.encode(scope, next),
     };
   }
 

@@ -14,6 +14,8 @@ import type { ThrottleConfig } from '../identity/throttle.js';
 import { systemClock, type Clock } from '../lib/time.js';
 import { ActivityLogs, DEFAULT_RETENTION, type RetentionPolicy } from '../reporting/logs.js';
 import { SkipTokens } from '../reporting/skiptoken.js';
+import { LegacyReports } from '../reporting/legacy.js';
+import { legacyReportRoutes } from '../graph/routes/legacy.js';
 import { DEFAULT_REPORTING_THROTTLE, ReportingThrottle, type ReportingThrottleConfig } from '../reporting/throttle.js';
 import type { Store } from '../store/db.js';
 import { ensureServerSecret } from '../store/repositories/keys.js';
@@ -47,6 +49,8 @@ export interface Services {
   keys: KeyStore;
   tokens: TokenEndpoint;
   logs: ActivityLogs;
+  /** the retired Azure AD Graph reporting endpoints over the same logs */
+  legacy: LegacyReports;
   /** reporting throttle, shared by every activity-log surface: acquire(tenantId, appId) */
   reportingThrottle: ReportingThrottle;
 }
@@ -61,6 +65,8 @@ export async function buildServices(cfg: AppConfig): Promise<Services> {
   const secretPepper = await ensureServerSecret(cfg.store.db, 'secret-pepper', randomBytes(32).toString('base64url'), now);
   const skipKey = await ensureServerSecret(cfg.store.db, 'skiptoken-key', randomBytes(32).toString('base64url'), now);
   const ctx: DirectoryContext = { store: cfg.store, clock, secretPepper };
+  const skipTokens = new SkipTokens(skipKey);
+  const logs = new ActivityLogs(ctx, skipTokens, { strictDirectoryRead: cfg.strictDirectoryRead ?? false }, cfg.retention ?? DEFAULT_RETENTION);
   const keys = await KeyStore.open(cfg.store, now);
   const tokenCfg: TokenConfig = {
     publicUrl: cfg.publicUrl,
@@ -71,7 +77,8 @@ export async function buildServices(cfg: AppConfig): Promise<Services> {
     ctx,
     keys,
     tokens: new TokenEndpoint(ctx, keys, tokenCfg, cfg.throttle, createGeoLookup({ file: cfg.geoFile })),
-    logs: new ActivityLogs(ctx, new SkipTokens(skipKey), { strictDirectoryRead: cfg.strictDirectoryRead ?? false }, cfg.retention ?? DEFAULT_RETENTION),
+    logs,
+    legacy: new LegacyReports(logs, skipTokens),
     reportingThrottle: new ReportingThrottle(clock, cfg.reportingThrottle ?? DEFAULT_REPORTING_THROTTLE),
   };
 }
@@ -152,6 +159,7 @@ export async function buildApp(cfg: AppConfig): Promise<{ app: FastifyInstance; 
 
   await app.register(identityRoutes, { ctx: services.ctx, keys: services.keys, tokens: services.tokens, publicUrl });
   await app.register(graphRoutes, { ctx: services.ctx, keys: services.keys, logs: services.logs, reportingThrottle: services.reportingThrottle, publicUrl });
+  await app.register(async (scope) => legacyReportRoutes(scope, { ctx: services.ctx, keys: services.keys, logs: services.logs, reportingThrottle: services.reportingThrottle, publicUrl, legacy: services.legacy }));
   await app.register(doctorRoutes, { ctx: services.ctx, keys: services.keys, publicUrl, strictDirectoryRead: cfg.strictDirectoryRead ?? false });
   return { app, services };
 }
