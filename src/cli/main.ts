@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { serveCommand } from './serve.js';
 import { tenantCommands } from './tenant.js';
 import { doctorCommand } from './doctor.js';
+import { exportCommand } from './export.js';
 import { ExitStatus, UsageError } from './options.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<number> {
   serveCommand(program);
   tenantCommands(program);
   doctorCommand(program);
+  exportCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;
