@@ -30,9 +30,6 @@
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, closeSync, statSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,6 +37,7 @@ import { fileURLToPath, pathToFileURL, URLSearchParams } from 'node:url';
 import autocannon from 'autocannon';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { summarizeProfile, mergeSummaries, formatSummary } from './profile-summary.js';
+import { call, freePort, graph, registerApp } from '../lib/client.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -111,17 +109,6 @@ function withTimeout(promise, ms, what) {
     .finally(() => clearTimeout(t));
 }
 
-async function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, HOST, () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
 function startChild(name, args, logFile, extraEnv = {}) {
   const out = openSync(logFile, 'a');
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', out, out], env: { ...env, ...extraEnv } });
@@ -164,40 +151,6 @@ function execCli(args, ms = 60000) {
 }
 
 // ---------------------------------------------------------------- a small HTTP(S) client that trusts the CA
-
-/** One request to 127.0.0.1 (absolute URLs from the server, e.g. nextLink, are re-targeted there). */
-function call(base, method, pathOrUrl, { headers = {}, json, form, ca, timeoutMs = 30000 } = {}) {
-  const u = new URL(pathOrUrl, base);
-  const b = new URL(base);
-  u.protocol = b.protocol;
-  u.host = b.host; // always 127.0.0.1:port
-  let body;
-  const h = { accept: 'application/json', ...headers };
-  if (json !== undefined) {
-    body = JSON.stringify(json);
-    h['content-type'] = 'application/json';
-  } else if (form !== undefined) {
-    body = new URLSearchParams(form).toString();
-    h['content-type'] = 'application/x-www-form-urlencoded';
-  }
-  const mod = u.protocol === 'https:' ? https : http;
-  return new Promise((res, rej) => {
-    const req = mod.request(u, { method, headers: h, ...(u.protocol === 'https:' ? { ca, agent: false } : { agent: false }), timeout: timeoutMs }, (r) => {
-      const chunks = [];
-      r.on('data', (c) => chunks.push(c));
-      r.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed;
-        try { parsed = text ? JSON.parse(text) : {}; } catch { parsed = { raw: text }; }
-        res({ status: r.statusCode, headers: r.headers, body: parsed, tls: r.socket.authorized });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${u.pathname}: timed out after ${timeoutMs} ms`)));
-    req.on('error', rej);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
 
 async function waitReady(base, path, ca, ms, child) {
   const deadline = Date.now() + ms;
@@ -478,37 +431,6 @@ async function setupTenantry(state) {
   const adminToken = tok.body.access_token;
   const app = await registerApp(base, ca, adminToken, ['AuditLog.Read.All']);
   return { child, port, base, ca, tenantId, upn, adminToken, app, logFile };
-}
-
-async function graph(base, ca, method, path, token, json) {
-  return call(base, method, path, { ca, json, headers: { authorization: `Bearer ${token}` } });
-}
-
-/** test/helpers/api.ts registerApp, over real HTTP: app, service principal, secret, admin consent. */
-async function registerApp(base, ca, adminToken, roles) {
-  const { GRAPH_PERMISSIONS, MICROSOFT_GRAPH_APP_ID } = await import('../../dist/directory/catalog.js');
-  const roleId = (v) => {
-    const p = GRAPH_PERMISSIONS.find((x) => x.value === v);
-    if (!p?.roleId) throw new Error(`no Graph app role ${v}`);
-    return p.roleId;
-  };
-  const app = await graph(base, ca, 'POST', '/v1.0/applications', adminToken, {
-    displayName: 'Token benchmark application', signInAudience: 'AzureADMyOrg', web: { redirectUris: ['https://localhost'] },
-    requiredResourceAccess: [{ resourceAppId: MICROSOFT_GRAPH_APP_ID, resourceAccess: roles.map((r) => ({ id: roleId(r), type: 'Role' })) }],
-  });
-  if (app.status !== 201) throw new Error(`create app: ${app.status} ${JSON.stringify(app.body)}`);
-  const sp = await graph(base, ca, 'POST', '/v1.0/servicePrincipals', adminToken, { appId: app.body.appId });
-  if (sp.status !== 201) throw new Error(`create sp: ${sp.status} ${JSON.stringify(sp.body)}`);
-  const pw = await graph(base, ca, 'POST', `/v1.0/applications/${app.body.id}/addPassword`, adminToken, { passwordCredential: { displayName: 'bench' } });
-  if (pw.status !== 200) throw new Error(`addPassword: ${pw.status} ${JSON.stringify(pw.body)}`);
-  const graphSp = await graph(base, ca, 'GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${MICROSOFT_GRAPH_APP_ID}'`)}`, adminToken);
-  const resourceId = graphSp.body.value?.[0]?.id;
-  if (!resourceId) throw new Error(`Microsoft Graph service principal not found: ${JSON.stringify(graphSp.body)}`);
-  for (const r of roles) {
-    const a = await graph(base, ca, 'POST', `/v1.0/servicePrincipals/${resourceId}/appRoleAssignedTo`, adminToken, { principalId: sp.body.id, resourceId, appRoleId: roleId(r) });
-    if (a.status !== 201) throw new Error(`consent ${r}: ${a.status} ${JSON.stringify(a.body)}`);
-  }
-  return { id: app.body.id, appId: app.body.appId, spId: sp.body.id, secret: pw.body.secretText };
 }
 
 /** One tracked token request outside autocannon, with full TLS verification and a JWT check. */

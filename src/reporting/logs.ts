@@ -4,8 +4,8 @@ import type { DirectoryContext } from '../directory/context.js';
 import { DirectoryError } from '../directory/errors.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as logsRepo from '../store/repositories/logs.js';
-import type { DirectoryAuditRow, KeysetCursor } from '../store/repositories/logs.js';
-import { filterToSql, type TableMapping } from '../store/filterSql.js';
+import type { DirectoryAuditRow, KeysetCursor, SignInRow } from '../store/repositories/logs.js';
+import { filterToSql, resolveDimensions, type TableMapping } from '../store/filterSql.js';
 import type { FilterNode } from '../graph/odata/ast.js';
 import { parseFilter } from '../graph/odata/parser.js';
 import { validateFilter, type FilterSpec } from '../graph/odata/validate.js';
@@ -307,6 +307,29 @@ function ownSignInsOnly(node: FilterNode | undefined, actor: Actor): boolean {
      (n.property === 'userPrincipalName' && n.value.value.toLowerCase() === actor.userPrincipalName.toLowerCase())));
 }
 
+/** Properties with an index of their own: an equality on one of them finds few rows. */
+const INDEXED_EQUALITIES = new Set(['id', 'correlationId']);
+/** Dimension properties whose number leads an index: (tenant, user, time) and (tenant, app, time). */
+const INDEXED_REFS = new Set(['userId', 'userPrincipalName', 'appId']);
+const MAX_SEEKS = 4;
+const UNINDEXED_WHEN_SELECTIVE: ReadonlySet<string> = new Set(['event_type']);
+
+/**
+ * A top-level condition of the filter that an index answers better than a walk down the time index:
+ * an id or correlation id, or a user or app that matches at most MAX_SEEKS dimension rows.
+ */
+function selectiveConjunct(node: FilterNode, refs: ReadonlyMap<FilterNode, readonly number[]>): { node: FilterNode; refs: readonly number[] } | undefined {
+  const items = node.kind === 'and' ? node.items : [node];
+  let best: { node: FilterNode; refs: readonly number[] } | undefined;
+  for (const n of items) {
+    if (n.kind !== 'compare' || n.op !== 'eq') continue;
+    if (INDEXED_EQUALITIES.has(n.property)) return { node: n, refs: [] };
+    const r = refs.get(n);
+    if (INDEXED_REFS.has(n.property) && r && r.length <= MAX_SEEKS && (!best || r.length < best.refs.length)) best = { node: n, refs: r };
+  }
+  return best;
+}
+
 export const DAY_MS = 86_400_000;
 export const badSkipToken = () => new DirectoryError('badRequest', 'BadRequest', 'Invalid $skiptoken: it is malformed, expired, or was issued for another query.');
 
@@ -397,18 +420,33 @@ export class ActivityLogs {
    * the dimension rows it refers to, and the keyset position after it when there is more.
    */
   async signInPage(tenantId: string, o: { node?: FilterNode; interactiveOnly: boolean; floor: number; order: 'asc' | 'desc'; top: number; after?: KeysetCursor }) {
-    const dimsStore = this.ctx.store.signInDims;
-    const tenantRef = await dimsStore.findTenantRef(tenantId);
-    if (tenantRef === undefined) return { rows: [], dims: await loadSignInDims(dimsStore, []), next: undefined };
-    const parts: Expression<SqlBool>[] = [];
-    if (o.interactiveOnly) parts.push(sql<SqlBool>`event_type = ${EVENT_TYPE_CODE.interactiveUser}`);
-    if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef }));
-    const where = parts.length === 0 ? undefined : parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
-    const found = await logsRepo.listSignIns(this.ctx.store.db, tenantRef, { where: where && (() => where), after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });
+    const store = this.ctx.store;
+    const tenantRef = await store.signInDims.findTenantRef(tenantId);
+    if (tenantRef === undefined) return { rows: [], dims: await loadSignInDims(store.signInDims, []), next: undefined };
+    const refs = o.node ? await resolveDimensions(store.db, o.node, SIGNIN_MAPPING, { tenantRef }) : new Map<FilterNode, number[]>();
+    const seek = o.node ? selectiveConjunct(o.node, refs) : undefined;
+    const query = (refsNow: ReadonlyMap<FilterNode, readonly number[]>) => {
+      const parts: Expression<SqlBool>[] = [];
+      // With a selective condition the event type must not steer the planner to the time index:
+      // `+event_type` is the same test, but no index can serve it (on both engines).
+      if (o.interactiveOnly) parts.push(seek ? sql<SqlBool>`+event_type = ${EVENT_TYPE_CODE.interactiveUser}` : sql<SqlBool>`event_type = ${EVENT_TYPE_CODE.interactiveUser}`);
+      if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef, refs: refsNow, unindexed: seek ? UNINDEXED_WHEN_SELECTIVE : undefined }));
+      const where = parts.length === 0 ? undefined : parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+      return logsRepo.listSignIns(store.db, tenantRef, { where: where && (() => where), after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });
+    };
+    let found: SignInRow[];
+    if (seek && seek.refs.length > 1) {
+      // a few users or apps: one ordered index range per number, merged here (no sort of all their rows)
+      const lists = await Promise.all(seek.refs.map((r) => query(new Map(refs).set(seek.node, [r]))));
+      const sign = o.order === 'desc' ? -1 : 1;
+      found = lists.flat().sort((a, b) => sign * (a.created_at - b.created_at || a.seq - b.seq)).slice(0, o.top + 1);
+    } else {
+      found = await query(refs);
+    }
     const rows = found.slice(0, o.top);
     const last = rows[rows.length - 1];
     const next: KeysetCursor | undefined = found.length > o.top && last ? { at: last.created_at, id: last.seq } : undefined;
-    return { rows, dims: await loadSignInDims(dimsStore, rows), next };
+    return { rows, dims: await loadSignInDims(store.signInDims, rows), next };
   }
 
   /** One page of a tenant's directory audits for a validated filter (Graph's property names). */

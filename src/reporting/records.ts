@@ -110,15 +110,15 @@ const lc = (v: string | null): string | null => (v === null ? null : v.toLowerCa
 export const dimValues = {
   user: (u: NonNullable<SignInEvent['user']>) => {
     const name = clip(u.displayName, 256);
-    return { user_id: u.id, user_principal_name: clip(u.userPrincipalName.toLowerCase(), 320)!, user_display_name: name, user_display_name_lc: lc(name), user_type: u.userType ?? 'member' };
+    return { user_id: u.id?.toLowerCase() ?? null, user_principal_name: clip(u.userPrincipalName.toLowerCase(), 320)!, user_display_name: name, user_display_name_lc: lc(name), user_type: u.userType ?? 'member' };
   },
   app: (a: NonNullable<SignInEvent['app']>) => {
     const name = clip(a.displayName, 256);
-    return { app_id: clip(a.appId, 36)!, app_display_name: name, app_display_name_lc: lc(name), service_principal_id: a.servicePrincipalId };
+    return { app_id: clip(a.appId.toLowerCase(), 36)!, app_display_name: name, app_display_name_lc: lc(name), service_principal_id: a.servicePrincipalId?.toLowerCase() ?? null };
   },
   resource: (r: NonNullable<SignInEvent['resource']>) => {
     const name = clip(r.displayName, 256);
-    return { resource_id: clip(r.appId, 64)!, resource_display_name: name, resource_display_name_lc: lc(name), resource_service_principal_id: r.servicePrincipalId };
+    return { resource_id: clip(r.appId.toLowerCase(), 64)!, resource_display_name: name, resource_display_name_lc: lc(name), resource_service_principal_id: r.servicePrincipalId?.toLowerCase() ?? null };
   },
   client: (e: Pick<SignInEvent, 'userAgent' | 'clientAppUsed' | 'authenticationProtocol' | 'clientCredentialType' | 'credentialKeyId' | 'device' | 'deviceDetail'>) => {
     const ua = clip(e.userAgent, 512) ?? '';
@@ -172,13 +172,13 @@ export async function toSignInRow(dims: SignInDimensions, e: SignInEvent): Promi
   const tenantRef = await dims.tenantRef(e.tenantId);
   return {
     tenant_ref: tenantRef,
-    id: e.id,
+    id: e.id.toLowerCase(),
     created_at: e.createdAt,
     event_type: EVENT_TYPE_CODE[e.eventType],
     ...(await internDimensions(dims, tenantRef, e)),
     ip_address: clip(e.ipAddress?.toLowerCase(), 45),
     correlation_id: clip(e.correlationId.toLowerCase(), 36)!,
-    request_id: clip(e.requestId, 36),
+    request_id: clip(e.requestId?.toLowerCase(), 36),
     token_id: clip(e.uniqueTokenIdentifier, 64),
     processing_ms: Math.max(0, Math.min(Math.round(e.processingTimeMs ?? 0), 2_147_483_647)),
   };

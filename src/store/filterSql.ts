@@ -1,4 +1,5 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from './schema.js';
 import type { FilterNode, Literal } from '../graph/odata/ast.js';
 import { ODataError } from '../graph/odata/errors.js';
 
@@ -41,6 +42,47 @@ export interface TableMapping {
 export interface FilterContext {
   /** the tenant's number in tenant-scoped dimension tables */
   tenantRef?: number;
+  /**
+   * The dimension rows each dimension comparison matches, looked up beforehand
+   * (resolveDimensions): the comparison then becomes `ref in (…)` over a short list of numbers,
+   * which the planners estimate well, instead of a subquery they cannot see into.
+   */
+  refs?: ReadonlyMap<FilterNode, readonly number[]>;
+  /** columns to test as `+column`: the same test, but no index can serve it (steers both planners away) */
+  unindexed?: ReadonlySet<string>;
+}
+
+/** Beyond this many matching dimension rows a comparison stays a subquery. */
+export const MAX_LISTED_REFS = 500;
+
+/**
+ * Looks up, for every comparison on a dimension property, the numbers of the dimension rows it
+ * matches (at most MAX_LISTED_REFS + 1 of them; more means "too many to list").
+ */
+export async function resolveDimensions(db: Kysely<Database>, node: FilterNode, mapping: TableMapping, ctx: FilterContext): Promise<Map<FilterNode, number[]>> {
+  const out = new Map<FilterNode, number[]>();
+  const visit = async (n: FilterNode, fields: Record<string, ColumnMapping>): Promise<void> => {
+    switch (n.kind) {
+      case 'and':
+      case 'or':
+        for (const item of n.items) await visit(item, fields);
+        return;
+      case 'not':
+        return visit(n.operand, fields);
+      case 'any':
+        return; // lambdas run over their own child tables
+      case 'compare':
+      case 'function': {
+        const m = fields[n.property];
+        if (!m?.dim || (n.kind === 'compare' && n.value.kind === 'null')) return;
+        const tenant = m.dim.tenantScoped ? sql`tenant_ref = ${ctx.tenantRef ?? -1} and ` : sql``;
+        const r = await sql<{ ref: number }>`select ref from ${sql.table(m.dim.table)} where ${tenant}${columnTest(n, m)} limit ${MAX_LISTED_REFS + 1}`.execute(db);
+        out.set(n, r.rows.map((x) => Number(x.ref)));
+      }
+    }
+  };
+  await visit(node, mapping.fields);
+  return out;
 }
 
 function literalValue(lit: Literal, m: ColumnMapping): string | number | null {
@@ -72,8 +114,8 @@ const FALSE = sql<SqlBool>`(1 = 0)`;
 const OPS = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 
 /** The test on the column itself (in its own table); op 'ne' is handled by the caller. */
-function columnTest(node: Extract<FilterNode, { kind: 'compare' | 'function' }>, m: ColumnMapping): Expression<SqlBool> {
-  const col = sql.ref(m.column);
+function columnTest(node: Extract<FilterNode, { kind: 'compare' | 'function' }>, m: ColumnMapping, ctx: FilterContext = {}): Expression<SqlBool> {
+  const col = ctx.unindexed?.has(m.column) ? sql`+${sql.ref(m.column)}` : sql.ref(m.column);
   if (node.kind === 'function') {
     if (node.value.kind !== 'string') throw new ODataError(`${node.name} needs a string`);
     const text = String(literalValue(node.value, m));
@@ -112,15 +154,19 @@ function translate(node: FilterNode, fields: Record<string, ColumnMapping>, coll
       if (m.dim) {
         // the property is in a dimension table: the rows whose number is among the matching ones
         const ref = sql.ref(m.dim.ref);
-        const tenant = m.dim.tenantScoped ? sql`tenant_ref = ${ctx.tenantRef ?? -1} and ` : sql``;
-        const matching = sql`(select ref from ${sql.table(m.dim.table)} where ${tenant}${columnTest(node, m)})`;
         if (node.kind === 'compare' && node.value.kind === 'null') {
           // null is the absence of the dimension row
           return (node.op === 'eq') ? sql<SqlBool>`(${ref} is null)` : sql<SqlBool>`(${ref} is not null)`;
         }
+        const listed = ctx.refs?.get(node);
+        if (listed && listed.length === 0) return negate ? TRUE : FALSE;
+        const tenant = m.dim.tenantScoped ? sql`tenant_ref = ${ctx.tenantRef ?? -1} and ` : sql``;
+        const matching = listed && listed.length <= MAX_LISTED_REFS
+          ? sql`(${sql.join(listed.map((r) => sql`${r}`))})`
+          : sql`(select ref from ${sql.table(m.dim.table)} where ${tenant}${columnTest(node, m)})`;
         return negate ? sql<SqlBool>`(${ref} is null or ${ref} not in ${matching})` : sql<SqlBool>`(${ref} is not null and ${ref} in ${matching})`;
       }
-      const test = columnTest(node, m);
+      const test = columnTest(node, m, ctx);
       if (node.kind === 'compare' && node.value.kind === 'null') return test;
       if (negate) return m.nullable ? sql<SqlBool>`(${sql.ref(m.column)} is null or not ${test})` : sql<SqlBool>`(not ${test})`;
       return m.nullable ? sql<SqlBool>`(${sql.ref(m.column)} is not null and ${test})` : test;

@@ -35,7 +35,7 @@ describe('tenantry export', () => {
     const store = await open();
     try {
       const now = Date.now();
-      const rows = [];
+      const rows: Awaited<ReturnType<typeof prepareSignIn>>[] = [];
       for (let i = 0; i < N; i++) {
         const fail = i % 10 === 0;
         const id = randomUUID();

@@ -89,7 +89,8 @@ function coerce(field: FieldSpec, value: Literal, property: string): Literal {
       if (value.kind === 'string' && isGuid(value.value)) return { kind: 'string', value: asciiLower(value.value) };
       throw mismatch();
     case 'int':
-      if (value.kind === 'number' && Number.isSafeInteger(value.value)) return value;
+      // Edm.Int32, as the properties are (status/errorCode): a wider literal is a bad filter, not a database error
+      if (value.kind === 'number' && Number.isInteger(value.value) && value.value >= -2_147_483_648 && value.value <= 2_147_483_647) return value;
       throw mismatch();
     case 'datetime':
       if (value.kind === 'datetime') return value;
