@@ -20,7 +20,7 @@ export async function freePort() {
 
 
 /** One request to 127.0.0.1 (absolute URLs from the server, e.g. nextLink, are re-targeted there). */
-export function call(base, method, pathOrUrl, { headers = {}, json, form, ca, timeoutMs = 30000 } = {}) {
+export function call(base, method, pathOrUrl, { headers = {}, json, form, ca, timeoutMs = 30000, raw = false } = {}) {
   const u = new URL(pathOrUrl, base);
   const b = new URL(base);
   u.protocol = b.protocol;
@@ -42,7 +42,8 @@ export function call(base, method, pathOrUrl, { headers = {}, json, form, ca, ti
       r.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let parsed;
-        try { parsed = text ? JSON.parse(text) : {}; } catch { parsed = { raw: text }; }
+        if (raw) parsed = { raw: text }; // the caller times the round trip only, not its own parsing
+        else try { parsed = text ? JSON.parse(text) : {}; } catch { parsed = { raw: text }; }
         res({ status: r.statusCode, headers: r.headers, body: parsed, tls: r.socket.authorized });
       });
     });
