@@ -36,7 +36,8 @@ export function checkReportingAccess(actor: Actor, tenant: TenantFacts, report: 
       throw forbidden('Authentication_MSGraphPermissionMissing', 'Calling principal does not have required MSGraph permissions AuditLog.Read.All');
     }
     if (report === 'signIns' && policy.strictDirectoryRead && !granted.has('Directory.Read.All') && !granted.has('Directory.ReadWrite.All')) {
-      throw forbidden('Authentication_MSGraphPermissionMissing', 'Calling principal does not have required MSGraph permissions Directory.Read.All');
+      // AuditLog.Read.All alone historically failed Graph's premium-licence check (contract note A, §3.2)
+      throw forbidden('Authentication_ApplicationHasNoDirectoryReadAccess', 'Failed to do premium license check from ADGraph');
     }
     // any user may read their own sign-ins (contract §1.1); everything else needs a reporting role
     if (actor.kind === 'user' && !(ownSignInsOnly && report === 'signIns') && !actor.roles.some((r) => (report === 'provisioning' ? PROVISIONING_ROLES : REPORTING_ROLES).includes(r))) {

@@ -18,7 +18,7 @@ const AUDITS = '/v1.0/auditLogs/directoryAudits';
 
 const MSG = {
   permission: 'Calling principal does not have required MSGraph permissions AuditLog.Read.All',
-  directoryPermission: 'Calling principal does not have required MSGraph permissions Directory.Read.All',
+  directoryPermission: 'Failed to do premium license check from ADGraph',
   role: 'User is not in the allowed roles',
   licence: "Neither tenant is B2C or tenant doesn't have premium license",
   denied: 'Insufficient privileges to complete the operation.',
@@ -346,9 +346,9 @@ describe('strict compatibility mode (Directory.Read.All required for sign-ins)',
     const a = await adminOf(s);
     const app = await registerApp(s, a.token, ['AuditLog.Read.All']);
     const tok = await appToken(s, a.t.tenantId, app);
-    expectError(await call(s, 'GET', SIGN_INS, tok), 403, 'Authentication_MSGraphPermissionMissing', MSG.directoryPermission);
-    expectError(await call(s, 'GET', '/beta/auditLogs/signIns', tok), 403, 'Authentication_MSGraphPermissionMissing', MSG.directoryPermission);
-    expectError(await call(s, 'GET', `${SIGN_INS}/${randomUUID()}`, tok), 403, 'Authentication_MSGraphPermissionMissing', MSG.directoryPermission);
+    expectError(await call(s, 'GET', SIGN_INS, tok), 403, 'Authentication_ApplicationHasNoDirectoryReadAccess', MSG.directoryPermission);
+    expectError(await call(s, 'GET', '/beta/auditLogs/signIns', tok), 403, 'Authentication_ApplicationHasNoDirectoryReadAccess', MSG.directoryPermission);
+    expectError(await call(s, 'GET', `${SIGN_INS}/${randomUUID()}`, tok), 403, 'Authentication_ApplicationHasNoDirectoryReadAccess', MSG.directoryPermission);
     expectOk(await call(s, 'GET', AUDITS, tok), 'directoryAudits');
   });
 
