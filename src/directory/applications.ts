@@ -315,12 +315,21 @@ export type SecretCheck = 'valid' | 'invalid' | 'expired';
  * is computed and compared even when there is no credential, so timing says little.
  */
 export function checkClientSecret(ctx: DirectoryContext, creds: readonly PasswordCredentialRow[], secret: string): SecretCheck {
+  return matchClientSecret(ctx, creds, secret).check;
+}
+
+/** checkClientSecret, and the keyId of the credential the secret belongs to (valid or expired). */
+export function matchClientSecret(ctx: DirectoryContext, creds: readonly PasswordCredentialRow[], secret: string): { check: SecretCheck; keyId: string | null } {
   const presented = hashToken(ctx.secretPepper, secret);
   const now = ctx.clock();
-  let result: SecretCheck = 'invalid';
+  let check: SecretCheck = 'invalid';
+  let keyId: string | null = null;
   for (const c of creds) {
-    if (constantTimeEqual(presented, c.secret_hash)) result = now >= c.start_at && now < c.end_at ? 'valid' : 'expired';
+    if (constantTimeEqual(presented, c.secret_hash)) {
+      check = now >= c.start_at && now < c.end_at ? 'valid' : 'expired';
+      keyId = c.key_id;
+    }
   }
   if (creds.length === 0) constantTimeEqual(presented, presented);
-  return result;
+  return { check, keyId };
 }

@@ -61,6 +61,7 @@ export async function identityRoutes(app: FastifyInstance, opts: IdentityRoutesO
       authorization: req.headers.authorization,
       ipAddress: req.ip ?? null,
       userAgent: req.headers['user-agent'] ?? null,
+      clientHeaders: { sku: header(req.headers['x-client-sku']), version: header(req.headers['x-client-ver']), os: header(req.headers['x-client-os']) },
       clientRequestId: typeof crid === 'string' ? crid : null,
       requestId: req.id,
     });
@@ -72,3 +73,5 @@ export async function identityRoutes(app: FastifyInstance, opts: IdentityRoutesO
     return reply.code(405).headers({ allow: 'POST', 'cache-control': 'no-store, no-cache', pragma: 'no-cache' }).send(errorBody(err, req.id, clientRequestId(req), ctx.clock()));
   });
 }
+
+const header = (v: string | string[] | undefined): string | null => (typeof v === 'string' ? v.slice(0, 128) : null);

@@ -5,7 +5,7 @@ import * as usersRepo from '../store/repositories/users.js';
 import type { ServicePrincipalRow } from '../store/repositories/servicePrincipals.js';
 import type { UserRow } from '../store/repositories/users.js';
 import type { Executor } from '../store/db.js';
-import { checkClientSecret } from '../directory/applications.js';
+import { checkClientSecret, matchClientSecret } from '../directory/applications.js';
 import { DirectorySnapshots, type DirectoryReads } from '../directory/snapshot.js';
 import { OIDC_SCOPES, MICROSOFT_GRAPH_APP_ID, type ResourceApp } from '../directory/catalog.js';
 import type { DirectoryContext } from '../directory/context.js';
@@ -19,6 +19,7 @@ import { prepareSignIn, recordSignIn, SignInWriter, type SignInEvent } from './s
 import { DEFAULT_THROTTLE, FailureLimiter, type ThrottleConfig } from './throttle.js';
 import { clientInfo, lifetime, newUti, pairwiseSubject, signAccessToken, signIdToken, type TokenConfig } from './tokens.js';
 import { createGeoLookup, type GeoLookup } from './geo.js';
+import { describeDevice, type ClientHeaders } from './userAgent.js';
 
 export interface TokenRequest {
   /** tenant segment of the path: id, domain, 'common' or 'organizations' */
@@ -27,6 +28,8 @@ export interface TokenRequest {
   authorization: string | undefined;
   ipAddress: string | null;
   userAgent: string | null;
+  /** x-client-SKU / -Ver / -OS that MSAL and ADAL send: the native client's name and version */
+  clientHeaders?: ClientHeaders;
   /** client-request-id when the client sent one */
   clientRequestId: string | null;
   requestId: string;
@@ -119,7 +122,7 @@ export class TokenEndpoint {
       else outcome = await this.refresh(tenant, client, req, partial);
 
       const event: SignInEvent = {
-        ...outcome.event, id: randomUUID(), tenantId: tenant.id, createdAt: this.ctx.clock(), correlationId, requestId: req.requestId,
+        ...outcome.event, ...this.device(req), credentialKeyId: client.credentialKeyId, id: randomUUID(), tenantId: tenant.id, createdAt: this.ctx.clock(), correlationId, requestId: req.requestId,
         ipAddress: req.ipAddress, userAgent: req.userAgent, location: this.geo.lookup(req.ipAddress), status: { errorCode: 0, failureReason: null },
         processingTimeMs: this.ctx.clock() - started,
       };
@@ -157,12 +160,18 @@ export class TokenEndpoint {
     const eventType = partial.eventType ?? (grantType === 'password' ? 'interactiveUser' : grantType === 'refresh_token' ? 'nonInteractiveUser' : 'servicePrincipal');
     const code = err.logReason?.code ?? err.code;
     await this.signIns.write({
-      clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: grantType === 'password' ? 'ropc' : 'none',
-      clientCredentialType: 'none', ...partial, eventType,
+      authenticationProtocol: grantType === 'password' ? 'ropc' : 'none',
+      clientCredentialType: 'none', ...partial, ...this.device(req), eventType,
       id: randomUUID(), tenantId: tenant.id, createdAt: this.ctx.clock(), correlationId, requestId: req.requestId,
       ipAddress: req.ipAddress, userAgent: req.userAgent, location: this.geo.lookup(req.ipAddress), processingTimeMs: this.ctx.clock() - started,
       status: { errorCode: code, failureReason: err.logReason?.reason ?? err.description },
     });
+  }
+
+  /** Browser or native client, and the operating system, as Entra's deviceDetail and clientAppUsed name them. */
+  private device(req: TokenRequest): Pick<SignInEvent, 'clientAppUsed' | 'deviceDetail'> {
+    const d = describeDevice(req.userAgent, req.clientHeaders);
+    return { clientAppUsed: d.clientAppUsed, deviceDetail: { browser: d.browser, operatingSystem: d.operatingSystem } };
   }
 
   private async tenantOfUser(username: string | undefined): Promise<TenantInfo | undefined> {
@@ -224,7 +233,10 @@ export class TokenEndpoint {
       throw E.missingClientSecret();
     }
     partial.clientCredentialType = 'clientSecret';
-    const check = checkClientSecret(this.ctx, await reads.passwordCredentials(app.id), secret);
+    const { check, keyId } = matchClientSecret(this.ctx, await reads.passwordCredentials(app.id), secret);
+    // the key the secret belongs to, for servicePrincipalCredentialKeyId (also on an expired key's failure)
+    partial.credentialKeyId = keyId;
+    client.credentialKeyId = keyId;
     if (check === 'expired') throw E.expiredClientSecret(normalizedId);
     if (check !== 'valid') throw E.invalidClientSecret(normalizedId);
     client.authenticated = true;

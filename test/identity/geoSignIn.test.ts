@@ -42,3 +42,26 @@ describe('sign-in location from the IP', () => {
     await expect(startServer({ listen: false, geoFile: bad })).rejects.toThrow(/line 1/);
   });
 });
+
+/** clientAppUsed and deviceDetail as Entra derives them: a browser's User-Agent, or MSAL's x-client-* headers. */
+describe('sign-in client and device', () => {
+  let s: TestServer;
+  let t: CreatedTenant;
+  beforeAll(async () => { s = await startServer({ listen: false }); t = await s.tenant(); });
+  afterAll(async () => { await s?.close(); });
+
+  const ropc = (headers: Record<string, string>, crid: string) => s.app.inject({
+    method: 'POST', url: `/${t.tenantId}/oauth2/v2.0/token`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'client-request-id': crid, ...headers },
+    payload: new URLSearchParams({ grant_type: 'password', client_id: AZURE_CLI, username: t.admin.userPrincipalName, password: t.admin.password, scope: 'https://graph.microsoft.com/.default' }).toString(),
+  });
+
+  it('a browser is "Browser" with its name and OS; an MSAL client is a rich client named by its headers', async () => {
+    const crids = ['5f7d8a8e-0000-4000-8000-000000000001', '5f7d8a8e-0000-4000-8000-000000000002'];
+    expect((await ropc({ 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36' }, crids[0]!)).statusCode).toBe(200);
+    expect((await ropc({ 'x-client-sku': 'MSAL.Python', 'x-client-ver': '1.28.0', 'x-client-os': 'linux' }, crids[1]!)).statusCode).toBe(200);
+    const [browser, rich] = await Promise.all(crids.map(async (c) => JSON.parse((await signInRows(s.testStore.store, { correlationIds: [c] }))[0]!.details)));
+    expect({ app: browser.clientAppUsed, browser: browser.deviceDetail.browser, os: browser.deviceDetail.operatingSystem }).toEqual({ app: 'Browser', browser: 'Chrome 120.0.0', os: 'Windows10' });
+    expect({ app: rich.clientAppUsed, browser: rich.deviceDetail.browser, os: rich.deviceDetail.operatingSystem }).toEqual({ app: 'Mobile Apps and Desktop clients', browser: 'Rich Client 1.28.0', os: 'Linux' });
+  });
+});

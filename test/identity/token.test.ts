@@ -248,13 +248,17 @@ describe('client credentials', () => {
     const r = await post(tA.tenantId, ccForm({ appId: appA.appId, secret: expired.secretText }));
     expectTokenError(r, 401, 'invalid_client', 7000222);
     expect(r.body.error_description).toContain(appA.appId);
-    await expectSignIn(r, { tenantId: tA.tenantId, errorCode: 7000222, eventType: 'servicePrincipal', appId: appA.appId });
+    const row = await expectSignIn(r, { tenantId: tA.tenantId, errorCode: 7000222, eventType: 'servicePrincipal', appId: appA.appId });
+    // the log names the expired key
+    expect(details(row).servicePrincipalCredentialKeyId).toBe(expired.keyId);
   });
 
   it('stops accepting a secret once removePassword removed it, and keeps the others', async () => {
     const extra = await addPassword(appA.id, { displayName: 'rotated out' });
     const ok = await post(tA.tenantId, ccForm({ appId: appA.appId, secret: extra.secretText }));
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    // the sign-in names the key that was used (servicePrincipalCredentialKeyId)
+    expect(details(await expectSignIn(ok, { tenantId: tA.tenantId, errorCode: 0, eventType: 'servicePrincipal', appId: appA.appId })).servicePrincipalCredentialKeyId).toBe(extra.keyId);
     const rm = await graph(s, 'POST', `/v1.0/applications/${appA.id}/removePassword`, adminA, { keyId: extra.keyId });
     expect(rm.status, JSON.stringify(rm.body)).toBe(204);
     const r = await post(tA.tenantId, ccForm({ appId: appA.appId, secret: extra.secretText }));
