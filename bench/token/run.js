@@ -498,7 +498,10 @@ async function signInsInSqlite(t) {
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(join(tmp, 'tenantry.db'), { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare("select correlation_id as id, error_code as e from sign_ins where tenant_id = ? and app_id = ? and event_type = 'servicePrincipal'").all(t.tenantId, t.app.appId);
+    // the sign-in fact table and its dimensions (migration 003); event type 2 = servicePrincipal
+    const rows = db.prepare(`select s.correlation_id as id, st.error_code as e from sign_ins s
+      join log_tenants t on t.ref = s.tenant_ref join signin_apps a on a.ref = s.app_ref join signin_statuses st on st.ref = s.status_ref
+      where t.tenant_id = ? and a.app_id = ? and s.event_type = 2`).all(t.tenantId, t.app.appId);
     return { ids: rows.filter((r) => r.e === 0).map((r) => r.id), failures: rows.filter((r) => r.e !== 0).length };
   } finally {
     db.close();
