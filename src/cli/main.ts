@@ -3,6 +3,7 @@ import { serveCommand } from './serve.js';
 import { tenantCommands } from './tenant.js';
 import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
+import { generateCommand } from './generate.js';
 import { ExitStatus, UsageError } from './options.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   tenantCommands(program);
   doctorCommand(program);
   exportCommand(program);
+  generateCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

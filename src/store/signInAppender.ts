@@ -134,7 +134,11 @@ export function sqliteThreadAppender(path: string, driverPath: string): SignInAp
 export function transactionAppender(db: Kysely<Database>): SignInAppender {
   return {
     async append(rows) {
-      if (rows.length > 0) await db.transaction().execute((trx) => trx.insertInto('sign_ins').values(rows).execute());
+      if (rows.length === 0) return;
+      // one transaction, in statements of at most 1,000 rows (bind-parameter limits: 65,535 on PostgreSQL, 32,766 on SQLite)
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('sign_ins').values(rows.slice(i, i + 1000)).execute();
+      });
     },
     async close() {},
   };
