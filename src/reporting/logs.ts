@@ -4,7 +4,7 @@ import type { DirectoryContext } from '../directory/context.js';
 import { DirectoryError } from '../directory/errors.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as logsRepo from '../store/repositories/logs.js';
-import type { DirectoryAuditRow, KeysetCursor, SignInRow } from '../store/repositories/logs.js';
+import type { DirectoryAuditRow, KeysetCursor } from '../store/repositories/logs.js';
 import { filterToSql, resolveDimensions, type TableMapping } from '../store/filterSql.js';
 import type { FilterNode } from '../graph/odata/ast.js';
 import { parseFilter } from '../graph/odata/parser.js';
@@ -330,6 +330,53 @@ function selectiveConjunct(node: FilterNode, refs: ReadonlyMap<FilterNode, reado
   return best;
 }
 
+/**
+ * The event types (as stored codes) a sign-in filter can match: each type is tried against the
+ * filter's signInEventTypes conditions, everything else counting as "maybe" (three-valued logic).
+ */
+function possibleEventTypes(node: FilterNode | undefined): number[] {
+  const codes = EVENT_TYPES.map((t) => EVENT_TYPE_CODE[t]);
+  if (!node) return codes;
+  const element = (n: FilterNode, name: string): boolean | undefined => {
+    switch (n.kind) {
+      case 'compare':
+        if (n.value.kind !== 'string') return undefined;
+        return n.op === 'eq' ? n.value.value === name : n.op === 'ne' ? n.value.value !== name : undefined;
+      case 'and':
+      case 'or':
+        return kleene(n.kind, n.items.map((i) => element(i, name)));
+      case 'not': {
+        const v = element(n.operand, name);
+        return v === undefined ? undefined : !v;
+      }
+      default:
+        return undefined;
+    }
+  };
+  const truth = (n: FilterNode, name: string): boolean | undefined => {
+    switch (n.kind) {
+      case 'and':
+      case 'or':
+        return kleene(n.kind, n.items.map((i) => truth(i, name)));
+      case 'not': {
+        const v = truth(n.operand, name);
+        return v === undefined ? undefined : !v;
+      }
+      case 'any':
+        // one event type per sign-in: any(t: P(t)) is P of that type
+        return n.collection === 'signInEventTypes' ? element(n.predicate, name) : undefined;
+      default:
+        return undefined;
+    }
+  };
+  return EVENT_TYPES.filter((t) => truth(node, t) !== false).map((t) => EVENT_TYPE_CODE[t]);
+}
+
+function kleene(op: 'and' | 'or', values: (boolean | undefined)[]): boolean | undefined {
+  if (op === 'and') return values.includes(false) ? false : values.every((v) => v === true) ? true : undefined;
+  return values.includes(true) ? true : values.every((v) => v === false) ? false : undefined;
+}
+
 export const DAY_MS = 86_400_000;
 export const badSkipToken = () => new DirectoryError('badRequest', 'BadRequest', 'Invalid $skiptoken: it is malformed, expired, or was issued for another query.');
 
@@ -425,24 +472,23 @@ export class ActivityLogs {
     if (tenantRef === undefined) return { rows: [], dims: await loadSignInDims(store.signInDims, []), next: undefined };
     const refs = o.node ? await resolveDimensions(store.db, o.node, SIGNIN_MAPPING, { tenantRef }) : new Map<FilterNode, number[]>();
     const seek = o.node ? selectiveConjunct(o.node, refs) : undefined;
-    const query = (refsNow: ReadonlyMap<FilterNode, readonly number[]>) => {
-      const parts: Expression<SqlBool>[] = [];
+    // Each query runs for one event type, so that it walks (tenant, event_type, created_at) newest
+    // first; the event types the filter cannot match are not queried at all.
+    const types = o.interactiveOnly ? [EVENT_TYPE_CODE.interactiveUser] : possibleEventTypes(o.node);
+    // a few users or apps: one ordered index range per number (no sort of all their rows)
+    const seekRefs: (number | undefined)[] = seek && seek.refs.length > 1 ? [...seek.refs] : [undefined];
+    const query = (type: number, ref: number | undefined) => {
       // With a selective condition the event type must not steer the planner to the time index:
       // `+event_type` is the same test, but no index can serve it (on both engines).
-      if (o.interactiveOnly) parts.push(seek ? sql<SqlBool>`+event_type = ${EVENT_TYPE_CODE.interactiveUser}` : sql<SqlBool>`event_type = ${EVENT_TYPE_CODE.interactiveUser}`);
+      const parts: Expression<SqlBool>[] = [seek ? sql<SqlBool>`+event_type = ${type}` : sql<SqlBool>`event_type = ${type}`];
+      const refsNow = ref === undefined || !seek ? refs : new Map(refs).set(seek.node, [ref]);
       if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef, refs: refsNow, unindexed: seek ? UNINDEXED_WHEN_SELECTIVE : undefined }));
-      const where = parts.length === 0 ? undefined : parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
-      return logsRepo.listSignIns(store.db, tenantRef, { where: where && (() => where), after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });
+      const where = parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+      return logsRepo.listSignIns(store.db, tenantRef, { where: () => where, after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });
     };
-    let found: SignInRow[];
-    if (seek && seek.refs.length > 1) {
-      // a few users or apps: one ordered index range per number, merged here (no sort of all their rows)
-      const lists = await Promise.all(seek.refs.map((r) => query(new Map(refs).set(seek.node, [r]))));
-      const sign = o.order === 'desc' ? -1 : 1;
-      found = lists.flat().sort((a, b) => sign * (a.created_at - b.created_at || a.seq - b.seq)).slice(0, o.top + 1);
-    } else {
-      found = await query(refs);
-    }
+    const lists = await Promise.all(types.flatMap((t) => seekRefs.map((r) => query(t, r))));
+    const sign = o.order === 'desc' ? -1 : 1;
+    const found = lists.length === 1 ? lists[0]! : lists.flat().sort((x, y) => sign * (x.created_at - y.created_at || x.seq - y.seq)).slice(0, o.top + 1);
     const rows = found.slice(0, o.top);
     const last = rows[rows.length - 1];
     const next: KeysetCursor | undefined = found.length > o.top && last ? { at: last.created_at, id: last.seq } : undefined;

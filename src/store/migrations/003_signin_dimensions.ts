@@ -93,8 +93,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   // SQLite appends the rowid (= seq) to every index entry by itself; PostgreSQL is told.
   const withSeq = (cols: string[]) => (sqlite ? cols : [...cols, 'seq']);
   await db.schema.createIndex('sign_ins_time').on('sign_ins').columns(withSeq(['tenant_ref', 'event_type', 'created_at'])).execute();
-  // queries over several event types at once (beta's signInEventTypes/any(…) or …, the purge)
-  await db.schema.createIndex('sign_ins_tenant_time').on('sign_ins').columns(withSeq(['tenant_ref', 'created_at'])).execute();
   await db.schema.createIndex('sign_ins_user').on('sign_ins').columns(withSeq(['tenant_ref', 'user_ref', 'created_at'])).execute();
   await db.schema.createIndex('sign_ins_app').on('sign_ins').columns(withSeq(['tenant_ref', 'app_ref', 'created_at'])).execute();
   await db.schema.createIndex('sign_ins_id').unique().on('sign_ins').columns(['tenant_ref', 'id']).execute();

@@ -51,9 +51,15 @@ export async function listSignIns(ex: Executor, tenantRef: number, q: LogPageQue
 
 /** Deletes up to `limit` sign-ins of a tenant older than `before`; returns how many went. */
 export async function purgeSignIns(ex: Executor, tenantRef: number, before: number, limit: number): Promise<number> {
-  const victims = ex.selectFrom('sign_ins').select('seq').where('tenant_ref', '=', tenantRef).where('created_at', '<', before).limit(limit);
-  const res = await ex.deleteFrom('sign_ins').where('seq', 'in', victims).executeTakeFirst();
-  return Number(res.numDeletedRows);
+  let deleted = 0;
+  // per event type, so each search runs down the (tenant, event_type, created_at) index
+  for (const eventType of [0, 1, 2, 3]) {
+    const victims = ex.selectFrom('sign_ins').select('seq').where('tenant_ref', '=', tenantRef).where('event_type', '=', eventType)
+      .where('created_at', '<', before).orderBy('created_at').limit(limit - deleted);
+    deleted += Number((await ex.deleteFrom('sign_ins').where('seq', 'in', victims).executeTakeFirst()).numDeletedRows);
+    if (deleted >= limit) break;
+  }
+  return deleted;
 }
 
 export async function insertDirectoryAudit(ex: Executor, row: DirectoryAuditRow, targets: AuditTarget[]): Promise<void> {
