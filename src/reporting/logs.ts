@@ -335,41 +335,42 @@ function selectiveConjunct(node: FilterNode, refs: ReadonlyMap<FilterNode, reado
  * filter's signInEventTypes conditions, everything else counting as "maybe" (three-valued logic).
  */
 function possibleEventTypes(node: FilterNode | undefined): number[] {
-  const codes = EVENT_TYPES.map((t) => EVENT_TYPE_CODE[t]);
-  if (!node) return codes;
-  const element = (n: FilterNode, name: string): boolean | undefined => {
-    switch (n.kind) {
-      case 'compare':
-        if (n.value.kind !== 'string') return undefined;
-        return n.op === 'eq' ? n.value.value === name : n.op === 'ne' ? n.value.value !== name : undefined;
-      case 'and':
-      case 'or':
-        return kleene(n.kind, n.items.map((i) => element(i, name)));
-      case 'not': {
-        const v = element(n.operand, name);
-        return v === undefined ? undefined : !v;
-      }
-      default:
-        return undefined;
+  return EVENT_TYPES.filter((t) => !node || eventTypeTruth(node, t) !== false).map((t) => EVENT_TYPE_CODE[t]);
+}
+
+/** Whether a filter holds for sign-ins of this event type: true, false, or undefined (depends on more). */
+function eventTypeTruth(n: FilterNode, name: string): boolean | undefined {
+  switch (n.kind) {
+    case 'and':
+    case 'or':
+      return kleene(n.kind, n.items.map((i) => eventTypeTruth(i, name)));
+    case 'not': {
+      const v = eventTypeTruth(n.operand, name);
+      return v === undefined ? undefined : !v;
     }
-  };
-  const truth = (n: FilterNode, name: string): boolean | undefined => {
-    switch (n.kind) {
-      case 'and':
-      case 'or':
-        return kleene(n.kind, n.items.map((i) => truth(i, name)));
-      case 'not': {
-        const v = truth(n.operand, name);
-        return v === undefined ? undefined : !v;
-      }
-      case 'any':
-        // one event type per sign-in: any(t: P(t)) is P of that type
-        return n.collection === 'signInEventTypes' ? element(n.predicate, name) : undefined;
-      default:
-        return undefined;
+    case 'any':
+      // one event type per sign-in: any(t: P(t)) is P of that type
+      return n.collection === 'signInEventTypes' ? elementTruth(n.predicate, name) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function elementTruth(n: FilterNode, name: string): boolean | undefined {
+  switch (n.kind) {
+    case 'compare':
+      if (n.value.kind !== 'string') return undefined;
+      return n.op === 'eq' ? n.value.value === name : n.op === 'ne' ? n.value.value !== name : undefined;
+    case 'and':
+    case 'or':
+      return kleene(n.kind, n.items.map((i) => elementTruth(i, name)));
+    case 'not': {
+      const v = elementTruth(n.operand, name);
+      return v === undefined ? undefined : !v;
     }
-  };
-  return EVENT_TYPES.filter((t) => truth(node, t) !== false).map((t) => EVENT_TYPE_CODE[t]);
+    default:
+      return undefined;
+  }
 }
 
 function kleene(op: 'and' | 'or', values: (boolean | undefined)[]): boolean | undefined {
@@ -482,7 +483,9 @@ export class ActivityLogs {
       // `+event_type` is the same test, but no index can serve it (on both engines).
       const parts: Expression<SqlBool>[] = [seek ? sql<SqlBool>`+event_type = ${type}` : sql<SqlBool>`event_type = ${type}`];
       const refsNow = ref === undefined || !seek ? refs : new Map(refs).set(seek.node, [ref]);
-      if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef, refs: refsNow, unindexed: seek ? UNINDEXED_WHEN_SELECTIVE : undefined }));
+      // the query is for one event type: its signInEventTypes conditions are decided, not left to the planner
+      const decided = (n: FilterNode) => (n.kind === 'any' && n.collection === 'signInEventTypes' ? eventTypeTruth(n, EVENT_TYPES[type]!) : undefined);
+      if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef, refs: refsNow, unindexed: seek ? UNINDEXED_WHEN_SELECTIVE : undefined, decided }));
       const where = parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
       return logsRepo.listSignIns(store.db, tenantRef, { where: () => where, after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });
     };

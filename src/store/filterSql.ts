@@ -50,6 +50,8 @@ export interface FilterContext {
   refs?: ReadonlyMap<FilterNode, readonly number[]>;
   /** columns to test as `+column`: the same test, but no index can serve it (steers both planners away) */
   unindexed?: ReadonlySet<string>;
+  /** conditions already decided for this query (e.g. on the event type it is run for): written as constants */
+  decided?: (node: FilterNode) => boolean | undefined;
 }
 
 /** Beyond this many matching dimension rows a comparison stays a subquery. */
@@ -136,6 +138,8 @@ function columnTest(node: Extract<FilterNode, { kind: 'compare' | 'function' }>,
 }
 
 function translate(node: FilterNode, fields: Record<string, ColumnMapping>, collections: Record<string, LambdaMapping>, ctx: FilterContext): Expression<SqlBool> {
+  const decided = ctx.decided?.(node);
+  if (decided !== undefined) return decided ? TRUE : FALSE;
   switch (node.kind) {
     case 'and':
     case 'or': {

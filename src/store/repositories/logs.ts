@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Insertable, Selectable, SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type Selectable, type SqlBool } from 'kysely';
 import type { Executor } from '../db.js';
 import type { Database, DirectoryAuditsTable, SignInsTable } from '../schema.js';
 
@@ -42,9 +42,9 @@ export async function listSignIns(ex: Executor, tenantRef: number, q: LogPageQue
   if (q.where) query = query.where(q.where);
   const after = q.after;
   if (after) {
-    const cmp = q.order === 'desc' ? '<' : '>';
+    // a row-value comparison: both engines run it as one index range (an OR of the two cases they do not)
     const seq = Number(after.id);
-    query = query.where((eb) => eb.or([eb('created_at', cmp, after.at), eb.and([eb('created_at', '=', after.at), eb('seq', cmp, seq)])]));
+    query = query.where(q.order === 'desc' ? sql<SqlBool>`(created_at, seq) < (${after.at}, ${seq})` : sql<SqlBool>`(created_at, seq) > (${after.at}, ${seq})`);
   }
   return query.orderBy('created_at', q.order).orderBy('seq', q.order).limit(q.limit).execute();
 }
@@ -92,10 +92,8 @@ export async function listDirectoryAudits(ex: Executor, tenantId: string, q: Log
   if (q.where) query = query.where(q.where);
   const after = q.after;
   if (after) {
-    const cmp = q.order === 'desc' ? '<' : '>';
-    query = query.where((eb) =>
-      eb.or([eb('activity_at', cmp, after.at), eb.and([eb('activity_at', '=', after.at), eb('id', cmp, String(after.id))])]),
-    );
+    const id = String(after.id);
+    query = query.where(q.order === 'desc' ? sql<SqlBool>`(activity_at, id) < (${after.at}, ${id})` : sql<SqlBool>`(activity_at, id) > (${after.at}, ${id})`);
   }
   return query.orderBy('activity_at', q.order).orderBy('id', q.order).limit(q.limit).execute();
 }
