@@ -155,15 +155,22 @@ async function main() {
 
   // literals for the selective filters, taken from the data itself: the newest page's most frequent user and app
   const first = await timed(base, ca, token, '/v1.0/auditLogs/signIns?$top=1000', { iterations: 1, warmup: 0 });
-  const freq = (k) => Object.entries(first.body.value.reduce((m, r) => ({ ...m, [r[k]]: (m[r[k]] ?? 0) + 1 }), {})).sort((a, b) => b[1] - a[1])[0][0];
-  const upn = freq('userPrincipalName');
-  const appId = freq('appId');
+  // by how often they appear on the newest page: the most frequent (fills whole pages) and the median one (a typical user or app)
+  const ranked = (k) => Object.entries(first.body.value.reduce((m, r) => ({ ...m, [r[k]]: (m[r[k]] ?? 0) + 1 }), {})).sort((a, b) => b[1] - a[1]).map(([v]) => v);
+  const users = ranked('userPrincipalName');
+  const apps = ranked('appId');
+  const upn = users[0];
+  const appId = apps[0];
+  const typicalUpn = users[Math.floor(users.length / 2)];
+  const typicalApp = apps[Math.floor(apps.length / 2)];
   const weekAgo = new Date(Date.now() - 7 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const q = (filter) => `/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(filter)}`;
   const queries = [
     ['first page of 1,000, newest first', '/v1.0/auditLogs/signIns'],
-    [`userPrincipalName eq (a frequent user)`, q(`userPrincipalName eq '${upn}'`)],
+    ['userPrincipalName eq (the most frequent user)', q(`userPrincipalName eq '${upn}'`)],
+    ['userPrincipalName eq (a typical user: the median one)', q(`userPrincipalName eq '${typicalUpn}'`)],
     ['appId eq + 7-day range', q(`appId eq '${appId}' and createdDateTime ge ${weekAgo}`)],
+    ['appId eq + 7-day range (a typical app: the median one)', q(`appId eq '${typicalApp}' and createdDateTime ge ${weekAgo}`)],
     ['status/errorCode ne 0', q('status/errorCode ne 0')],
     ["startswith(userDisplayName,'a')", q("startswith(userDisplayName,'a')")],
     ['beta, two event types (interactive or non-interactive)', `/beta/auditLogs/signIns?$filter=${encodeURIComponent("signInEventTypes/any(t: t eq 'interactiveUser') or signInEventTypes/any(t: t eq 'nonInteractiveUser')")}`],

@@ -75,6 +75,8 @@ async function generate(kind: string, flags: GenerateFlags): Promise<void> {
       throw err;
     }
     bar.finish(result.count);
+    // the planner's statistics, after a bulk load (counted outside the rows/s figure)
+    await store.analyze();
     const seconds = result.elapsedMs / 1000;
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ ...result, seconds })}\n`);

@@ -220,11 +220,14 @@ async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: 
     store, publicUrl: s.publicUrl, https, logger, accessTokenLifetime: s.tokenLifetime, strictDirectoryRead: flags.strictDirectoryRead ?? false,
     reportingThrottle: s.reportingThrottle, retention: s.retention, geoFile: flags.geoFile,
   });
-  // one process purges what is past retention, in small batches, so queries are never held up
+  // one process purges what is past retention, in small batches, so queries are never held up, and
+  // refreshes the planner's statistics
   let purging: Promise<void> | undefined;
   const purge = () => {
     purging ??= services.logs.purgeExpired()
       .then((n) => { if (n > 0) logger.info({ deleted: n }, 'purged log records past retention'); })
+      // and the planner's statistics, which a PostgreSQL server without autovacuum would never refresh
+      .then(() => store.analyze())
       .catch((err: unknown) => { logger.error({ err }, 'retention purge failed'); })
       .finally(() => { purging = undefined; });
   };

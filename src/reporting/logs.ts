@@ -473,19 +473,22 @@ export class ActivityLogs {
     if (tenantRef === undefined) return { rows: [], dims: await loadSignInDims(store.signInDims, []), next: undefined };
     const refs = o.node ? await resolveDimensions(store.db, o.node, SIGNIN_MAPPING, { tenantRef }) : new Map<FilterNode, number[]>();
     const seek = o.node ? selectiveConjunct(o.node, refs) : undefined;
+    // an id or correlation id: its own index, which the event-type test must not compete with
+    const unique = seek !== undefined && seek.refs.length === 0;
     // Each query runs for one event type, so that it walks (tenant, event_type, created_at) newest
     // first; the event types the filter cannot match are not queried at all.
     const types = o.interactiveOnly ? [EVENT_TYPE_CODE.interactiveUser] : possibleEventTypes(o.node);
     // a few users or apps: one ordered index range per number (no sort of all their rows)
     const seekRefs: (number | undefined)[] = seek && seek.refs.length > 1 ? [...seek.refs] : [undefined];
     const query = (type: number, ref: number | undefined) => {
-      // With a selective condition the event type must not steer the planner to the time index:
-      // `+event_type` is the same test, but no index can serve it (on both engines).
-      const parts: Expression<SqlBool>[] = [seek ? sql<SqlBool>`+event_type = ${type}` : sql<SqlBool>`event_type = ${type}`];
+      // With an id or correlation id the event type must not steer the planner to the time index:
+      // `+event_type` is the same test, but no index can serve it (on both engines). A user or an app
+      // has its own (tenant, event_type, user|app, created_at) index, which the plain test serves.
+      const parts: Expression<SqlBool>[] = [unique ? sql<SqlBool>`+event_type = ${type}` : sql<SqlBool>`event_type = ${type}`];
       const refsNow = ref === undefined || !seek ? refs : new Map(refs).set(seek.node, [ref]);
       // the query is for one event type: its signInEventTypes conditions are decided, not left to the planner
       const decided = (n: FilterNode) => (n.kind === 'any' && n.collection === 'signInEventTypes' ? eventTypeTruth(n, EVENT_TYPES[type]!) : undefined);
-      if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef, refs: refsNow, unindexed: seek ? UNINDEXED_WHEN_SELECTIVE : undefined, decided }));
+      if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef, refs: refsNow, unindexed: unique ? UNINDEXED_WHEN_SELECTIVE : undefined, decided }));
       const where = parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
       return logsRepo.listSignIns(store.db, tenantRef, { where: () => where, after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });
     };

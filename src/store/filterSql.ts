@@ -54,6 +54,9 @@ export interface FilterContext {
   decided?: (node: FilterNode) => boolean | undefined;
 }
 
+/** Up to this many matching dimension rows, an index on the reference may serve the comparison. */
+export const INDEXED_LIST_MAX = 4;
+
 /** Beyond this many matching dimension rows a comparison stays a subquery. */
 export const MAX_LISTED_REFS = 500;
 
@@ -168,7 +171,10 @@ function translate(node: FilterNode, fields: Record<string, ColumnMapping>, coll
         const matching = listed && listed.length <= MAX_LISTED_REFS
           ? sql`(${sql.join(listed.map((r) => sql`${r}`))})`
           : sql`(select ref from ${sql.table(m.dim.table)} where ${tenant}${columnTest(node, m)})`;
-        return negate ? sql<SqlBool>`(${ref} is null or ${ref} not in ${matching})` : sql<SqlBool>`(${ref} is not null and ${ref} in ${matching})`;
+        // Many numbers: walking the time index and testing each row beats gathering and sorting all of
+        // their rows, so the test is written where no index can serve it (`+ref`), on both engines.
+        const test = listed && listed.length <= INDEXED_LIST_MAX ? ref : sql`+${ref}`;
+        return negate ? sql<SqlBool>`(${ref} is null or ${test} not in ${matching})` : sql<SqlBool>`(${ref} is not null and ${test} in ${matching})`;
       }
       const test = columnTest(node, m, ctx);
       if (node.kind === 'compare' && node.value.kind === 'null') return test;

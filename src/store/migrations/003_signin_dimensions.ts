@@ -93,8 +93,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // SQLite appends the rowid (= seq) to every index entry by itself; PostgreSQL is told.
   const withSeq = (cols: string[]) => (sqlite ? cols : [...cols, 'seq']);
   await db.schema.createIndex('sign_ins_time').on('sign_ins').columns(withSeq(['tenant_ref', 'event_type', 'created_at'])).execute();
-  await db.schema.createIndex('sign_ins_user').on('sign_ins').columns(withSeq(['tenant_ref', 'user_ref', 'created_at'])).execute();
-  await db.schema.createIndex('sign_ins_app').on('sign_ins').columns(withSeq(['tenant_ref', 'app_ref', 'created_at'])).execute();
+  // a user's or an app's sign-ins of one event type, newest first (queries run per event type)
+  await db.schema.createIndex('sign_ins_user').on('sign_ins').columns(withSeq(['tenant_ref', 'event_type', 'user_ref', 'created_at'])).execute();
+  await db.schema.createIndex('sign_ins_app').on('sign_ins').columns(withSeq(['tenant_ref', 'event_type', 'app_ref', 'created_at'])).execute();
   await db.schema.createIndex('sign_ins_id').unique().on('sign_ins').columns(['tenant_ref', 'id']).execute();
   await db.schema.createIndex('sign_ins_correlation').on('sign_ins').columns(['tenant_ref', 'correlation_id']).execute();
 
