@@ -87,12 +87,13 @@ const DOCTOR_APP_PERMISSIONS = ['Application.Read.All', 'Directory.Read.All', 'A
 
 /**
  * Who may read a doctor report over HTTP: a user holding Global Administrator, Global Reader,
- * Application Administrator or Cloud Application Administrator (whatever the token's scopes), or an
- * app with Application.Read.All or Directory.Read.All (or their ReadWrite forms).
+ * Application Administrator or Cloud Application Administrator through a token whose scopes let the
+ * client read applications (Application.Read.All or Directory.Read.All, or their ReadWrite forms:
+ * delegated access is the scope and the role together), or an app with one of those permissions.
  */
 export function authorizeDoctor(actor: Actor): void {
   const allowed = actor.kind === 'user'
-    ? actor.roles.some((r) => (DOCTOR_READERS as readonly string[]).includes(r))
+    ? actor.roles.some((r) => (DOCTOR_READERS as readonly string[]).includes(r)) && DOCTOR_APP_PERMISSIONS.some((p) => actor.scopes.has(p))
     : isAllowed(actor, { scopes: [], appRoles: DOCTOR_APP_PERMISSIONS } satisfies Requirement);
   if (!allowed) throw insufficientPrivileges();
 }

@@ -274,7 +274,7 @@ function mentions(node: FilterNode | undefined, collection: string): boolean {
   }
 }
 
-/** Rejects a time literal wholly before what the tenant keeps (with a day's grace for clock skew). */
+/** Rejects any time literal more than a day (grace for clock skew) before the oldest record the tenant keeps. */
 export function checkRetention(node: FilterNode | undefined, property: string, floor: number, days: number): void {
   if (!node) return;
   switch (node.kind) {
@@ -378,6 +378,28 @@ function kleene(op: 'and' | 'or', values: (boolean | undefined)[]): boolean | un
   return values.includes(true) ? true : values.every((v) => v === false) ? false : undefined;
 }
 
+/** The values a caller sees instead of risk data below P2 (records.ts serializeSignIn). */
+const HIDDEN_RISK: Readonly<Record<string, string>> = { riskDetail: 'hidden', riskLevelAggregated: 'hidden', riskLevelDuringSignIn: 'hidden', riskState: 'none' };
+
+/**
+ * A condition on data the caller is not shown, decided on what the caller is shown: without CA read
+ * permission there are no applied policies; below P2 risk reads hidden/none and has no event types.
+ * Otherwise a filter could recover, a character at a time, what the records leave out.
+ */
+function hiddenTruth(n: FilterNode, view: { caData: boolean; p2: boolean } | undefined): boolean | undefined {
+  if (!view) return undefined;
+  if (n.kind === 'any') {
+    if (n.collection === 'appliedConditionalAccessPolicies' && !view.caData) return false;
+    if (n.collection === 'riskEventTypes_v2' && !view.p2) return false;
+    return undefined;
+  }
+  if (!view.p2 && n.kind === 'compare' && n.property in HIDDEN_RISK && n.value.kind === 'string') {
+    const shown = HIDDEN_RISK[n.property]!;
+    return n.op === 'eq' ? n.value.value === shown : n.op === 'ne' ? n.value.value !== shown : undefined;
+  }
+  return undefined;
+}
+
 export const DAY_MS = 86_400_000;
 export const badSkipToken = () => new DirectoryError('badRequest', 'BadRequest', 'Invalid $skiptoken: it is malformed, expired, or was issued for another query.');
 
@@ -455,8 +477,8 @@ export class ActivityLogs {
     const after = q.skiptoken === undefined ? undefined : this.skipTokens.decode(scope, q.skiptoken);
     if (q.skiptoken !== undefined && !after) throw badSkipToken();
     // Graph returns interactive user sign-ins unless the caller asks for other event types (beta).
-    const { rows, dims, next } = await this.signInPage(actor.tenantId, { node, interactiveOnly: !mentions(node, 'signInEventTypes'), floor, order, top, after });
     const view = { version: q.version, tenantId: actor.tenantId, p2: tenant.license === 'P2', caData: mayReadConditionalAccess(actor), unknownEnums: q.unknownEnums ?? false };
+    const { rows, dims, next } = await this.signInPage(actor.tenantId, { node, interactiveOnly: !mentions(node, 'signInEventTypes'), floor, order, top, after, view });
     return {
       items: rows.map((r) => project(serializeSignIn(r, dims, view), select)),
       next: next && this.skipTokens.encode(scope, next),
@@ -467,7 +489,11 @@ export class ActivityLogs {
    * One page of stored sign-ins of a tenant for a validated filter (in Graph's property names), with
    * the dimension rows it refers to, and the keyset position after it when there is more.
    */
-  async signInPage(tenantId: string, o: { node?: FilterNode; interactiveOnly: boolean; floor: number; order: 'asc' | 'desc'; top: number; after?: KeysetCursor }) {
+  async signInPage(tenantId: string, o: {
+    node?: FilterNode; interactiveOnly: boolean; floor: number; order: 'asc' | 'desc'; top: number; after?: KeysetCursor;
+    /** what the caller may see: filters on hidden data answer as the hidden values (so they cannot reveal them) */
+    view?: { caData: boolean; p2: boolean };
+  }) {
     const store = this.ctx.store;
     const tenantRef = await store.signInDims.findTenantRef(tenantId);
     if (tenantRef === undefined) return { rows: [], dims: await loadSignInDims(store.signInDims, []), next: undefined };
@@ -487,7 +513,7 @@ export class ActivityLogs {
       const parts: Expression<SqlBool>[] = [unique ? sql<SqlBool>`+event_type = ${type}` : sql<SqlBool>`event_type = ${type}`];
       const refsNow = ref === undefined || !seek ? refs : new Map(refs).set(seek.node, [ref]);
       // the query is for one event type: its signInEventTypes conditions are decided, not left to the planner
-      const decided = (n: FilterNode) => (n.kind === 'any' && n.collection === 'signInEventTypes' ? eventTypeTruth(n, EVENT_TYPES[type]!) : undefined);
+      const decided = (n: FilterNode) => (n.kind === 'any' && n.collection === 'signInEventTypes' ? eventTypeTruth(n, EVENT_TYPES[type]!) : hiddenTruth(n, o.view));
       if (o.node) parts.push(filterToSql(o.node, SIGNIN_MAPPING, { tenantRef, refs: refsNow, unindexed: unique ? UNINDEXED_WHEN_SELECTIVE : undefined, decided }));
       const where = parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
       return logsRepo.listSignIns(store.db, tenantRef, { where: () => where, after: o.after, floor: o.floor, order: o.order, limit: o.top + 1 });

@@ -1,5 +1,6 @@
 import type { Actor } from '../directory/actor.js';
 import type { Clock } from '../lib/time.js';
+import { FIRST_PARTY_CLIENTS } from '../directory/catalog.js';
 
 /**
  * Throttling of the reporting API, as Graph's "Identity and access reports" service does it: per
@@ -29,6 +30,8 @@ export const DEFAULT_REPORTING_THROTTLE: ReportingThrottleConfig = {
   perApp: { max: 122, windowMs: 10_000 },
 };
 
+const FIRST_PARTY_IDS: ReadonlySet<string> = new Set(FIRST_PARTY_CLIENTS.map((c) => c.appId));
+
 /** Keys kept at most; beyond it the least recently admitted are dropped first. */
 const MAX_KEYS = 100_000;
 
@@ -51,10 +54,11 @@ export class ReportingThrottle {
     if (this.cfg === 'off') return 0;
     const now = this.clock();
     this.sweep(now);
-    const checks: [string, RateLimit][] = [
-      [`t:${tenantId}:${appId}`, this.cfg.perAppPerTenant],
-      [`a:${appId}`, this.cfg.perApp],
-    ];
+    // Microsoft's own clients have one app id in every tenant: counted across tenants, members of some
+    // tenants could use up every other tenant's share, so they are limited per tenant only
+    const checks: [string, RateLimit][] = FIRST_PARTY_IDS.has(appId.toLowerCase())
+      ? [[`t:${tenantId}:${appId}`, this.cfg.perAppPerTenant]]
+      : [[`t:${tenantId}:${appId}`, this.cfg.perAppPerTenant], [`a:${appId}`, this.cfg.perApp]];
     let waitMs = 0;
     for (const [key, limit] of checks) waitMs = Math.max(waitMs, this.waitMs(key, limit, now));
     if (waitMs > 0) return Math.max(1, Math.ceil(waitMs / 1000));

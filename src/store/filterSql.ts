@@ -59,6 +59,8 @@ export const INDEXED_LIST_MAX = 4;
 
 /** Beyond this many matching dimension rows a comparison stays a subquery. */
 export const MAX_LISTED_REFS = 500;
+/** At most this many numbers listed in one filter, whatever its number of comparisons. */
+export const MAX_LISTED_TOTAL = 2000;
 
 /**
  * Looks up, for every comparison on a dimension property, the numbers of the dimension rows it
@@ -66,6 +68,7 @@ export const MAX_LISTED_REFS = 500;
  */
 export async function resolveDimensions(db: Kysely<Database>, node: FilterNode, mapping: TableMapping, ctx: FilterContext): Promise<Map<FilterNode, number[]>> {
   const out = new Map<FilterNode, number[]>();
+  let listed = 0;
   const visit = async (n: FilterNode, fields: Record<string, ColumnMapping>): Promise<void> => {
     switch (n.kind) {
       case 'and':
@@ -82,7 +85,12 @@ export async function resolveDimensions(db: Kysely<Database>, node: FilterNode, 
         if (!m?.dim || (n.kind === 'compare' && n.value.kind === 'null')) return;
         const tenant = m.dim.tenantScoped ? sql`tenant_ref = ${ctx.tenantRef ?? -1} and ` : sql``;
         const r = await sql<{ ref: number }>`select ref from ${sql.table(m.dim.table)} where ${tenant}${columnTest(n, m)} limit ${MAX_LISTED_REFS + 1}`.execute(db);
-        out.set(n, r.rows.map((x) => Number(x.ref)));
+        // all lists of one filter together stay far below the engines' bind-parameter limits
+        // (PostgreSQL 65,535, SQLite 32,766); beyond the budget a comparison stays a subquery
+        if (r.rows.length <= MAX_LISTED_REFS && listed + r.rows.length <= MAX_LISTED_TOTAL) {
+          listed += r.rows.length;
+          out.set(n, r.rows.map((x) => Number(x.ref)));
+        }
       }
     }
   };

@@ -494,10 +494,13 @@ describe('doctor: rendering and HTTP authorisation rule', () => {
 
   it('authorizeDoctor: directory/application admins and readers, or apps that may read applications', () => {
     const base = { tenantId: randomUUID(), ipAddress: null, correlationId: randomUUID() };
-    const userWith = (roles: string[]) => ({ ...base, kind: 'user' as const, userId: randomUUID(), userPrincipalName: 'u@x.example', displayName: 'u', roles, scopes: new Set<string>(), clientAppId: AZURE_CLI });
+    const userWith = (roles: string[], scopes = ['Directory.Read.All']) => ({ ...base, kind: 'user' as const, userId: randomUUID(), userPrincipalName: 'u@x.example', displayName: 'u', roles, scopes: new Set<string>(scopes), clientAppId: AZURE_CLI });
     const appWith = (appRoles: string[]) => ({ ...base, kind: 'app' as const, appId: randomUUID(), servicePrincipalId: randomUUID(), displayName: 'a', appRoles: new Set(appRoles), roles: [] });
     for (const r of [ROLE.globalAdministrator, ROLE.globalReader, ROLE.applicationAdministrator, ROLE.cloudApplicationAdministrator]) {
       expect(() => authorizeDoctor(userWith([r]))).not.toThrow();
+      expect(() => authorizeDoctor(userWith([r], ['Application.Read.All']))).not.toThrow();
+      // delegated access is scope and role together: an admin's User.Read-only token reads nothing here
+      expect(() => authorizeDoctor(userWith([r], ['User.Read']))).toThrow('Insufficient privileges to complete the operation.');
     }
     for (const r of [ROLE.reportsReader, ROLE.securityReader, ROLE.userAdministrator]) {
       expect(() => authorizeDoctor(userWith([r]))).toThrow('Insufficient privileges to complete the operation.');
