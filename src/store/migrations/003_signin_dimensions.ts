@@ -1,4 +1,4 @@
-import { SqliteAdapter, type Kysely } from 'kysely';
+import { SqliteAdapter, sql, type Kysely } from 'kysely';
 import { dimensionKey } from '../dimensionKey.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -10,6 +10,22 @@ import { dimensionKey } from '../dimensionKey.js';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  if (!sqlite) return apply(db, false); // PostgreSQL: Kysely runs each migration in a transaction
+  // SQLite: Kysely runs migrations outside a transaction, so this one makes its own: a crash in the
+  // middle of the carry-over leaves the old layout as it was, and the next start begins again
+  const done = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'log_tenants'`.execute(db);
+  if (Number(done.rows[0]?.n) > 0) return; // committed, but the crash came before Kysely recorded it
+  await sql`begin immediate`.execute(db);
+  try {
+    await apply(db, true);
+    await sql`commit`.execute(db);
+  } catch (err) {
+    await sql`rollback`.execute(db).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function apply(db: Kysely<any>, sqlite: boolean): Promise<void> {
   // an integer key the engine assigns: SQLite's rowid alias, a PostgreSQL identity
   const key = (t: any, name: string) =>
     sqlite ? t.addColumn(name, 'integer', (c: any) => c.primaryKey()) : t.addColumn(name, 'bigint', (c: any) => c.primaryKey().generatedByDefaultAsIdentity());
@@ -105,12 +121,23 @@ export async function up(db: Kysely<any>): Promise<void> {
   // directory audits: the initiator's names, for $filter on initiatedBy/*/displayName
   await db.schema.alterTable('directory_audits').addColumn('initiator_user_display_name', 'text').execute();
   await db.schema.alterTable('directory_audits').addColumn('initiator_app_display_name', 'text').execute();
-  const audits: any[] = await db.selectFrom('directory_audits').select(['tenant_id', 'id', 'details']).execute();
-  for (const a of audits) {
-    const by = JSON.parse(a.details).initiatedBy ?? {};
-    await db.updateTable('directory_audits')
-      .set({ initiator_user_display_name: by.user?.displayName ?? null, initiator_app_display_name: by.app?.displayName ?? null })
-      .where('tenant_id', '=', a.tenant_id).where('id', '=', a.id).execute();
+  // a page at a time, in (tenant_id, id) order
+  let last: [string, string] | undefined;
+  for (;;) {
+    let q = db.selectFrom('directory_audits').select(['tenant_id', 'id', 'details']).orderBy('tenant_id').orderBy('id').limit(1000);
+    if (last) {
+      const [t, i] = last;
+      q = q.where((eb: any) => eb.or([eb('tenant_id', '>', t), eb.and([eb('tenant_id', '=', t), eb('id', '>', i)])]));
+    }
+    const audits: any[] = await q.execute();
+    if (audits.length === 0) break;
+    for (const a of audits) {
+      const by = JSON.parse(a.details).initiatedBy ?? {};
+      await db.updateTable('directory_audits')
+        .set({ initiator_user_display_name: by.user?.displayName ?? null, initiator_app_display_name: by.app?.displayName ?? null })
+        .where('tenant_id', '=', a.tenant_id).where('id', '=', a.id).execute();
+    }
+    last = [audits[audits.length - 1].tenant_id, audits[audits.length - 1].id];
   }
 }
 
