@@ -86,6 +86,10 @@ export interface SignInEvent {
   assessment?: Assessment;
 }
 
+/** Stored instead of a failed sign-in's user name or User-Agent when too many new ones arrive at once. */
+const NOT_RECORDED = '(not recorded: too many distinct values)';
+const NOT_RECORDED_USER = { id: null, userPrincipalName: NOT_RECORDED, displayName: null };
+
 const NO_DEVICE: DeviceInfo = { deviceId: '', displayName: '', isCompliant: false, isManaged: false, trustType: '' };
 
 /** What a sign-in that met no policy and no risk looks like. */
@@ -156,11 +160,13 @@ export const dimValues = {
 
 /** The dimension numbers of an event's parts, interned as needed. */
 export async function internDimensions(dims: SignInDimensions, tenantRef: number, e: SignInEvent) {
+  // what a failed sign-in's caller typed or sent is theirs to choose: its new values are rationed
+  const failed = e.status.errorCode !== 0;
   return {
-    user_ref: e.user ? await dims.intern('signin_users', tenantRef, dimValues.user(e.user)) : null,
+    user_ref: e.user ? await dims.intern('signin_users', tenantRef, dimValues.user(e.user), [], failed ? { fallback: dimValues.user(NOT_RECORDED_USER) } : undefined) : null,
     app_ref: e.app ? await dims.intern('signin_apps', tenantRef, dimValues.app(e.app)) : null,
     resource_ref: e.resource ? await dims.intern('signin_resources', tenantRef, dimValues.resource(e.resource)) : null,
-    client_ref: await dims.intern('signin_clients', tenantRef, dimValues.client(e)),
+    client_ref: await dims.intern('signin_clients', tenantRef, dimValues.client(e), [], failed ? { fallback: dimValues.client({ ...e, userAgent: NOT_RECORDED, deviceDetail: { browser: '', operatingSystem: '' } }) } : undefined),
     location_ref: e.location ? await dims.intern('signin_locations', tenantRef, dimValues.location(e.location)) : null,
     status_ref: await dims.intern('signin_statuses', tenantRef, dimValues.status(e.status)),
     assessment_ref: e.assessment ? await dims.intern('signin_assessments', tenantRef, dimValues.assessment(e.assessment), dimValues.assessmentItems(e.assessment)) : null,

@@ -74,6 +74,10 @@ async function apply(db: Kysely<any>, sqlite: boolean): Promise<void> {
       .addColumn('policies', 'text', (c: any) => c.notNull())
       .addColumn('authentication_details', 'text', (c: any) => c.notNull())
       .addColumn('authentication_methods', 'text', (c: any) => c.notNull()));
+  // the lookups a $filter makes before the main query (userPrincipalName eq, userId eq, appId eq)
+  await db.schema.createIndex('signin_users_upn').on('signin_users').columns(['tenant_ref', 'user_principal_name']).execute();
+  await db.schema.createIndex('signin_users_id').on('signin_users').columns(['tenant_ref', 'user_id']).execute();
+  await db.schema.createIndex('signin_apps_app_id').on('signin_apps').columns(['tenant_ref', 'app_id']).execute();
   await db.schema
     .createTable('signin_assessment_items')
     .addColumn('assessment_ref', 'integer', (c: any) => c.notNull())

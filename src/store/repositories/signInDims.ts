@@ -25,6 +25,8 @@ export interface AssessmentItem {
 }
 
 const CACHE_MAX = 200_000;
+/** New user or client rows per tenant per minute (per process) that failed, unauthenticated sign-ins may add. */
+export const UNTRUSTED_NEW_PER_MINUTE = 300;
 
 export class SignInDimensions {
   /** write side: table, tenant and values → number */
@@ -55,12 +57,18 @@ export class SignInDimensions {
     return row?.ref;
   }
 
-  /** The number of the row holding these values, added if new (with the assessment's items). */
-  async intern<T extends DimTable>(table: T, tenantRef: number, values: DimValues<T>, items: AssessmentItem[] = []): Promise<number> {
+  /**
+   * The number of the row holding these values, added if new (with the assessment's items).
+   * `untrusted`: the values come from an unauthenticated caller (a failed sign-in's typed user name
+   * and User-Agent); new rows of those are limited per tenant (UNTRUSTED_NEW_PER_MINUTE), beyond which
+   * `fallback` is stored instead, so nobody can grow the tables at will.
+   */
+  async intern<T extends DimTable>(table: T, tenantRef: number, values: DimValues<T>, items: AssessmentItem[] = [], untrusted?: { fallback: DimValues<T> }): Promise<number> {
     const scoped = !GLOBAL_DIMS.has(table);
     const cacheKey = `${table}|${scoped ? tenantRef : ''}|${JSON.stringify(values)}`;
     const known = this.refs.get(cacheKey);
     if (known !== undefined) return known;
+    if (untrusted && !this.admitUntrusted(`${table}|${tenantRef}`)) return this.intern(table, tenantRef, untrusted.fallback, items);
     const k = dimensionKey(table, values as Record<string, unknown>);
     const ref = await this.transaction(async (trx) => {
       const db = trx as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -86,6 +94,22 @@ export class SignInDimensions {
     if (this.refs.size >= CACHE_MAX) this.refs.clear();
     this.refs.set(cacheKey, ref);
     return ref;
+  }
+
+  private readonly untrustedBudget = new Map<string, { windowStart: number; used: number }>();
+
+  /** One more new row from an unauthenticated caller for this table and tenant, within the minute's budget? */
+  private admitUntrusted(key: string): boolean {
+    const now = Date.now();
+    let b = this.untrustedBudget.get(key);
+    if (!b || now - b.windowStart >= 60_000) {
+      if (this.untrustedBudget.size > 10_000) this.untrustedBudget.clear();
+      b = { windowStart: now, used: 0 };
+      this.untrustedBudget.set(key, b);
+    }
+    if (b.used >= UNTRUSTED_NEW_PER_MINUTE) return false;
+    b.used++;
+    return true;
   }
 
   /** The rows behind these numbers (unknown numbers are simply absent). */
