@@ -154,7 +154,8 @@ async function runPrimary(s: Settings, logger: Logger): Promise<void> {
   const slots = new Map<number, { slot: number; startedAt: number }>(); // by cluster worker id
   const timers = new Set<NodeJS.Timeout>();
   const fork = (slot: number) => {
-    const worker = cluster.fork();
+    // slot 0 purges and refreshes statistics, whichever worker holds it after restarts
+    const worker = cluster.fork({ TENANTRY_WORKER_SLOT: String(slot) });
     slots.set(worker.id, { slot, startedAt: Date.now() });
   };
   const exitIfNoWorkers = () => {
@@ -231,7 +232,7 @@ async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: 
       .catch((err: unknown) => { logger.error({ err }, 'retention purge failed'); })
       .finally(() => { purging = undefined; });
   };
-  const purgeTimer = announce || cluster.worker?.id === 1 ? setInterval(purge, PURGE_INTERVAL_MS) : undefined;
+  const purgeTimer = announce || process.env.TENANTRY_WORKER_SLOT === '0' ? setInterval(purge, PURGE_INTERVAL_MS) : undefined;
   purgeTimer?.unref();
   if (purgeTimer) setTimeout(purge, 30_000).unref();
   let closing = false;

@@ -170,8 +170,12 @@ function translate(node: FilterNode, fields: Record<string, ColumnMapping>, coll
         // the property is in a dimension table: the rows whose number is among the matching ones
         const ref = sql.ref(m.dim.ref);
         if (node.kind === 'compare' && node.value.kind === 'null') {
-          // null is the absence of the dimension row
-          return (node.op === 'eq') ? sql<SqlBool>`(${ref} is null)` : sql<SqlBool>`(${ref} is not null)`;
+          // null: no dimension row at all, or one whose column is null (a failed sign-in's user has no display name)
+          const tenantNull = m.dim.tenantScoped ? sql`tenant_ref = ${ctx.tenantRef ?? -1} and ` : sql``;
+          const nullRows = sql`(select ref from ${sql.table(m.dim.table)} where ${tenantNull}${sql.ref(m.column)} is null)`;
+          return node.op === 'eq'
+            ? sql<SqlBool>`(${ref} is null or +${ref} in ${nullRows})`
+            : sql<SqlBool>`(${ref} is not null and +${ref} not in ${nullRows})`;
         }
         const listed = ctx.refs?.get(node);
         if (listed && listed.length === 0) return negate ? TRUE : FALSE;

@@ -128,3 +128,30 @@ describe('sign-in views over HTTP', () => {
     expect(audits.body.value.every((v) => Object.keys(v).sort().join() === 'activityDisplayName,id')).toBe(true);
   });
 });
+
+describe('null on a dimension property', () => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startServer({ listen: false }); });
+  afterAll(async () => { await s?.close(); });
+
+  it('userDisplayName eq null finds a sign-in whose user row has no display name, as the record shows it', async () => {
+    const t = await s.tenant({ license: 'P1' });
+    const admin = await userToken(s, t.tenantId, t.admin.userPrincipalName, t.admin.password);
+    const token = await appToken(s, t.tenantId, await registerApp(s, admin, ['AuditLog.Read.All']));
+    const id = randomUUID();
+    const row = await prepareSignIn(s.testStore.store, {
+      id, tenantId: t.tenantId, createdAt: Date.now(), eventType: 'interactiveUser', correlationId: randomUUID(), requestId: null, ipAddress: null, userAgent: null,
+      clientAppUsed: 'Browser', authenticationProtocol: 'none', clientCredentialType: 'none',
+      user: { id: null, userPrincipalName: 'ghost@nowhere.test', displayName: null }, status: { errorCode: 50126, failureReason: 'x' },
+    });
+    await s.testStore.store.transaction((trx) => recordSignIn(trx, row));
+    const ids = async (filter: string) => {
+      const r = await graph<Page>(s, 'GET', q('/v1.0/auditLogs/signIns', filter), token);
+      expect(r.status, `${filter}: ${JSON.stringify(r.body)}`).toBe(200);
+      return r.body.value.map((v) => v.id);
+    };
+    expect((await graph(s, 'GET', `/v1.0/auditLogs/signIns/${id}`, token)).body.userDisplayName).toBeNull();
+    expect(await ids('userDisplayName eq null')).toEqual([id]);
+    expect(await ids("userDisplayName eq 'Ghost'")).toEqual([]);
+  });
+});
