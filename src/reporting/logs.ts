@@ -41,15 +41,15 @@ const EQ = ['eq'] as const;
 const EQ_START = ['eq', 'startswith'] as const;
 const TIME_OPS = ['eq', 'ge', 'le', 'gt', 'lt'] as const;
 const SIGNIN_EVENT_TYPES = [...EVENT_TYPES, 'unknownFutureValue'];
-const RISK_LEVELS = ['low', 'medium', 'high', 'hidden', 'none', 'unknownFutureValue'];
-const RISK_STATES = ['none', 'confirmedSafe', 'remediated', 'dismissed', 'atRisk', 'confirmedCompromised', 'unknownFutureValue'];
-const RISK_DETAILS = ['none', 'adminGeneratedTemporaryPassword', 'userPerformedSecuredPasswordChange', 'userPerformedSecuredPasswordReset',
+export const RISK_LEVELS = ['low', 'medium', 'high', 'hidden', 'none', 'unknownFutureValue'];
+export const RISK_STATES = ['none', 'confirmedSafe', 'remediated', 'dismissed', 'atRisk', 'confirmedCompromised', 'unknownFutureValue'];
+export const RISK_DETAILS = ['none', 'adminGeneratedTemporaryPassword', 'userPerformedSecuredPasswordChange', 'userPerformedSecuredPasswordReset',
   'adminConfirmedSigninSafe', 'aiConfirmedSigninSafe', 'userPassedMFADrivenByRiskBasedPolicy', 'adminDismissedAllRiskForUser',
   'adminConfirmedSigninCompromised', 'hidden', 'adminConfirmedUserCompromised', 'unknownFutureValue', 'm365DAdminDismissedDetection',
   'adminConfirmedServicePrincipalCompromised', 'adminDismissedAllRiskForServicePrincipal', 'userChangedPasswordOnPremises',
   'adminDismissedRiskForSignIn', 'adminConfirmedAccountSafe', 'microsoftRevokedSessions'];
-const CA_STATUS = ['success', 'failure', 'notApplied', 'unknownFutureValue'];
-const POLICY_RESULTS = ['success', 'failure', 'notApplied', 'notEnabled', 'unknown', 'unknownFutureValue', 'reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyNotApplied', 'reportOnlyInterrupted'];
+export const CA_STATUS = ['success', 'failure', 'notApplied', 'unknownFutureValue'];
+export const POLICY_RESULTS = ['success', 'failure', 'notApplied', 'notEnabled', 'unknown', 'unknownFutureValue', 'reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyNotApplied', 'reportOnlyInterrupted'];
 
 /** The contract's per-property $filter table for signIn (v1.0; beta adds its own below). */
 const SIGNIN_FIELDS: FilterSpec['fields'] = {
@@ -85,9 +85,9 @@ const SIGNIN_COLLECTIONS: FilterSpec['collections'] = {
   riskEventTypes_v2: { element: { '': { type: 'string', ops: EQ_START } } },
 };
 
-const SIGNIN_SPEC: FilterSpec = { allowOr: true, allowNot: true, fields: SIGNIN_FIELDS, collections: SIGNIN_COLLECTIONS };
+export const SIGNIN_SPEC: FilterSpec = { allowOr: true, allowNot: true, fields: SIGNIN_FIELDS, collections: SIGNIN_COLLECTIONS };
 
-const SIGNIN_SPEC_BETA: FilterSpec = {
+export const SIGNIN_SPEC_BETA: FilterSpec = {
   allowOr: true,
   allowNot: true,
   fields: {
@@ -166,7 +166,7 @@ const SIGNIN_MAPPING: TableMapping = {
   },
 };
 
-const AUDIT_SPEC: FilterSpec = {
+export const AUDIT_SPEC: FilterSpec = {
   allowOr: true,
   allowNot: true,
   fields: {
