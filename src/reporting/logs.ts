@@ -6,6 +6,7 @@ import * as tenantsRepo from '../store/repositories/tenants.js';
 import * as logsRepo from '../store/repositories/logs.js';
 import type { DirectoryAuditRow, KeysetCursor } from '../store/repositories/logs.js';
 import { filterToSql, resolveDimensions, type TableMapping } from '../store/filterSql.js';
+import { purgeDimensions, TENANT_DIMS } from '../store/repositories/signInDims.js';
 import type { FilterNode } from '../graph/odata/ast.js';
 import { parseFilter } from '../graph/odata/parser.js';
 import { validateFilter, type FilterSpec } from '../graph/odata/validate.js';
@@ -603,6 +604,18 @@ export class ActivityLogs {
         total += n + m;
         if (n < batch && m < batch) break;
         await new Promise((r) => setImmediate(r)); // let queries in between batches
+      }
+      if (tenantRef === undefined) continue;
+      // what the purged sign-ins referred to (user names, user agents, …): rows no process has used
+      // since two days before the floor, so no kept sign-in can refer to them
+      const beforeDay = Math.floor(floor / DAY_MS) - 2;
+      for (const table of TENANT_DIMS) {
+        for (;;) {
+          const d = await purgeDimensions(this.ctx.store.db, table, tenantRef, beforeDay, batch);
+          total += d;
+          if (d < batch) break;
+          await new Promise((r) => setImmediate(r));
+        }
       }
     }
     return total;

@@ -181,6 +181,8 @@ interface Dimension {
 
 export interface SignInUsersTable extends Dimension {
   tenant_ref: number;
+  /** the last day (since the epoch) a process used this row: the purge removes rows unused for long */
+  last_used_day: Generated<number>;
   user_id: string | null;
   user_principal_name: string; // lower-case
   user_display_name: string | null;
@@ -191,6 +193,8 @@ export interface SignInUsersTable extends Dimension {
 
 export interface SignInAppsTable extends Dimension {
   tenant_ref: number;
+  /** the last day (since the epoch) a process used this row: the purge removes rows unused for long */
+  last_used_day: Generated<number>;
   app_id: string;
   app_display_name: string | null;
   app_display_name_lc: string | null;
@@ -199,6 +203,8 @@ export interface SignInAppsTable extends Dimension {
 
 export interface SignInResourcesTable extends Dimension {
   tenant_ref: number;
+  /** the last day (since the epoch) a process used this row: the purge removes rows unused for long */
+  last_used_day: Generated<number>;
   resource_id: string;
   resource_display_name: string | null;
   resource_display_name_lc: string | null;
@@ -208,6 +214,8 @@ export interface SignInResourcesTable extends Dimension {
 /** The client software and how it authenticated. */
 export interface SignInClientsTable extends Dimension {
   tenant_ref: number;
+  /** the last day (since the epoch) a process used this row: the purge removes rows unused for long */
+  last_used_day: Generated<number>;
   client_app_used: string;
   client_app_used_lc: string;
   user_agent: string;
@@ -243,6 +251,8 @@ export interface SignInStatusesTable extends Dimension {
 /** Conditional Access, MFA and risk: what the sign-in was judged to need and how it went. */
 export interface SignInAssessmentsTable extends Dimension {
   tenant_ref: number;
+  /** the last day (since the epoch) a process used this row: the purge removes rows unused for long */
+  last_used_day: Generated<number>;
   conditional_access_status: string;
   authentication_requirement: string;
   risk_detail: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toSignInRow, type SignInEvent } from '../../src/reporting/records.js';
-import { UNTRUSTED_NEW_PER_MINUTE } from '../../src/store/repositories/signInDims.js';
+import { dimValues, toSignInRow, type SignInEvent } from '../../src/reporting/records.js';
+import { purgeDimensions, SignInDimensions, UNTRUSTED_NEW_PER_MINUTE } from '../../src/store/repositories/signInDims.js';
 import { insertTenant } from '../../src/store/repositories/tenants.js';
 import { createTestStore, type TestStore } from '../helpers/store.js';
 
@@ -43,5 +43,28 @@ describe('dimension rows from unauthenticated callers are rationed', () => {
     const r = await toSignInRow(ts.store.signInDims, event(other, 1, 50126));
     const row = await ts.store.db.selectFrom('signin_users').select('user_principal_name').where('ref', '=', r.user_ref!).executeTakeFirstOrThrow();
     expect(row.user_principal_name).toBe('guess1@victim.example');
+  });
+
+  it('rows nobody has used since before retention are purged; a process that still had one cached makes it anew', async () => {
+    let day = 20_000;
+    const dims = new SignInDimensions(ts.store.db, ts.store.transaction, () => day);
+    const tenantId = randomUUID();
+    await insertTenant(ts.store.db, { id: tenantId, display_name: 'aging', tenant_type: 'standard', license: 'P1', created_at: 1 });
+    const tref = await dims.tenantRef(tenantId);
+    const typo = dimValues.user({ id: null, userPrincipalName: 'pa55word@typo.example', displayName: null });
+    const kept = dimValues.user({ id: null, userPrincipalName: 'daily@ok.example', displayName: null });
+    const old = await dims.intern('signin_users', tref, typo);
+    const daily = await dims.intern('signin_users', tref, kept);
+    // forty days on, the daily user is used again (and stamped); the typo is not
+    day += 40;
+    expect(await dims.intern('signin_users', tref, kept)).toBe(daily);
+    // retention 30 days + 2 of margin: rows last used before day + 40 - 32 go
+    expect(await purgeDimensions(ts.store.db, 'signin_users', tref, day - 32, 100)).toBe(1);
+    const left = (await ts.store.db.selectFrom('signin_users').select('user_principal_name').where('tenant_ref', '=', tref).execute()).map((r) => r.user_principal_name);
+    expect(left).toEqual(['daily@ok.example']);
+    // the process still had the typo cached: it finds the row gone and makes a new one, never a dangling number
+    const again = await dims.intern('signin_users', tref, typo);
+    expect(again).not.toBe(old);
+    expect(await ts.store.db.selectFrom('signin_users').select('ref').where('ref', '=', again).executeTakeFirst()).toBeDefined();
   });
 });

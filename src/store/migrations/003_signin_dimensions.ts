@@ -34,7 +34,7 @@ async function apply(db: Kysely<any>, sqlite: boolean): Promise<void> {
 
   const dim = async (name: string, tenantScoped: boolean, build: (t: any) => any) => {
     let t = key(db.schema.createTable(name), 'ref').addColumn('k', 'varchar(24)', (c: any) => c.notNull());
-    if (tenantScoped) t = t.addColumn('tenant_ref', 'integer', (c: any) => c.notNull());
+    if (tenantScoped) t = t.addColumn('tenant_ref', 'integer', (c: any) => c.notNull()).addColumn('last_used_day', 'integer', (c: any) => c.notNull().defaultTo(0));
     await build(t).execute();
     await db.schema.createIndex(`${name}_k`).unique().on(name).columns(tenantScoped ? ['tenant_ref', 'k'] : ['k']).execute();
   };
@@ -155,7 +155,7 @@ async function carryOver(db: Kysely<any>): Promise<void> {
     const cacheKey = `${table}|${tenantRef}|${k}`;
     const known = refs.get(cacheKey);
     if (known !== undefined) return known;
-    const row = { k, ...(tenantRef === null ? {} : { tenant_ref: tenantRef }), ...values };
+    const row = { k, ...(tenantRef === null ? {} : { tenant_ref: tenantRef, last_used_day: Math.floor(Date.now() / 86_400_000) }), ...values };
     const { ref } = await db.insertInto(table).values(row).returning('ref').executeTakeFirstOrThrow();
     refs.set(cacheKey, Number(ref));
     return Number(ref);

@@ -25,12 +25,29 @@ export interface AssessmentItem {
 }
 
 const CACHE_MAX = 200_000;
+const DAY_MS = 86_400_000;
+
+/** The tenant's dimension tables (purged by last use), children first. */
+export const TENANT_DIMS = ['signin_users', 'signin_apps', 'signin_resources', 'signin_clients', 'signin_assessments'] as const;
+
+/**
+ * Deletes up to `limit` rows of one of a tenant's dimension tables that no process has used since
+ * `beforeDay` (an assessment's items with it); returns how many went.
+ */
+export async function purgeDimensions(ex: Executor, table: (typeof TENANT_DIMS)[number], tenantRef: number, beforeDay: number, limit: number): Promise<number> {
+  const db = ex as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const refs = (await db.selectFrom(table).select('ref').where('tenant_ref', '=', tenantRef).where('last_used_day', '<', beforeDay).limit(limit).execute()).map((r) => Number(r.ref));
+  if (refs.length === 0) return 0;
+  if (table === 'signin_assessments') await db.deleteFrom('signin_assessment_items').where('assessment_ref', 'in', refs).execute();
+  const res = await db.deleteFrom(table).where('ref', 'in', refs).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
 /** New user or client rows per tenant per minute (per process) that failed, unauthenticated sign-ins may add. */
 export const UNTRUSTED_NEW_PER_MINUTE = 300;
 
 export class SignInDimensions {
-  /** write side: table, tenant and values → number */
-  private readonly refs = new Map<string, number>();
+  /** write side: table, tenant and values → number, and the day this process last stamped it as used */
+  private readonly refs = new Map<string, { ref: number; day: number }>();
   /** read side: table and number → row */
   private readonly rows = new Map<string, unknown>();
   private readonly tenants = new Map<string, number>();
@@ -38,6 +55,8 @@ export class SignInDimensions {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly transaction: <R>(fn: (trx: Executor) => Promise<R>) => Promise<R>,
+    /** today, as days since the epoch (tests move it) */
+    private readonly today: () => number = () => Math.floor(Date.now() / DAY_MS),
   ) {}
 
   /** The log number of a tenant, created on first use. */
@@ -66,15 +85,26 @@ export class SignInDimensions {
   async intern<T extends DimTable>(table: T, tenantRef: number, values: DimValues<T>, items: AssessmentItem[] = [], untrusted?: { fallback: DimValues<T> }): Promise<number> {
     const scoped = !GLOBAL_DIMS.has(table);
     const cacheKey = `${table}|${scoped ? tenantRef : ''}|${JSON.stringify(values)}`;
+    const today = this.today();
     const known = this.refs.get(cacheKey);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      if (!scoped || known.day === today) return known.ref;
+      // once a day a process stamps the rows it uses: the purge removes rows nobody has used for longer
+      // than any sign-in that could refer to them is kept; a row already purged is made anew
+      if (await this.stamp(table, known.ref, today)) {
+        known.day = today;
+        return known.ref;
+      }
+      this.refs.delete(cacheKey);
+    }
     if (untrusted && !this.admitUntrusted(`${table}|${tenantRef}`)) return this.intern(table, tenantRef, untrusted.fallback, items);
     const k = dimensionKey(table, values as Record<string, unknown>);
     const ref = await this.transaction(async (trx) => {
       const db = trx as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const stampNew = scoped ? { last_used_day: today } : {};
       const inserted = await db
         .insertInto(table)
-        .values({ k, ...(scoped ? { tenant_ref: tenantRef } : {}), ...values })
+        .values({ k, ...(scoped ? { tenant_ref: tenantRef } : {}), ...stampNew, ...values })
         .onConflict((oc) => oc.columns(scoped ? ['tenant_ref', 'k'] : ['k']).doNothing())
         .returning('ref')
         .executeTakeFirst();
@@ -89,11 +119,20 @@ export class SignInDimensions {
         .where('k', '=', k)
         .where((eb) => (scoped ? eb('tenant_ref', '=', tenantRef) : eb.lit(true)))
         .executeTakeFirstOrThrow();
+      if (scoped) await db.updateTable(table as string).set({ last_used_day: today }).where('ref', '=', existing.ref).where('last_used_day', '<', today).execute();
       return Number(existing.ref);
     });
     if (this.refs.size >= CACHE_MAX) this.refs.clear();
-    this.refs.set(cacheKey, ref);
+    this.refs.set(cacheKey, { ref, day: today });
     return ref;
+  }
+
+  /** Marks a row as used today; false when the row is gone (purged). */
+  private async stamp(table: DimTable, ref: number, today: number): Promise<boolean> {
+    const db = this.db as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const res = await db.updateTable(table).set({ last_used_day: today }).where('ref', '=', ref).where('last_used_day', '<', today).executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) return true;
+    return (await db.selectFrom(table).select('ref').where('ref', '=', ref).executeTakeFirst()) !== undefined;
   }
 
   private readonly untrustedBudget = new Map<string, { windowStart: number; used: number }>();
