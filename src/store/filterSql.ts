@@ -25,6 +25,8 @@ export interface ColumnMapping {
   nullable?: boolean;
   /** the property has this value on every row (nothing stored) */
   constant?: string;
+  /** what a record without this dimension row shows for the property (e.g. "" for a location's city) */
+  absentAs?: string;
 }
 
 export interface LambdaMapping {
@@ -178,7 +180,10 @@ function translate(node: FilterNode, fields: Record<string, ColumnMapping>, coll
             : sql<SqlBool>`(${ref} is not null and +${ref} not in ${nullRows})`;
         }
         const listed = ctx.refs?.get(node);
-        if (listed && listed.length === 0) return negate ? TRUE : FALSE;
+        // a row without this dimension shows `absentAs` (e.g. a location's city reads ""): it matches as that
+        const absent = m.absentAs !== undefined && matchesValue(node, m.absentAs, m);
+        const absentRows = negate ? !absent : absent;
+        if (listed && listed.length === 0) return absentRows ? sql<SqlBool>`(${ref} is null)` : negate ? sql<SqlBool>`(${ref} is not null)` : FALSE;
         const tenant = m.dim.tenantScoped ? sql`tenant_ref = ${ctx.tenantRef ?? -1} and ` : sql``;
         const matching = listed && listed.length <= MAX_LISTED_REFS
           ? sql`(${sql.join(listed.map((r) => sql`${r}`))})`
@@ -186,7 +191,8 @@ function translate(node: FilterNode, fields: Record<string, ColumnMapping>, coll
         // Many numbers: walking the time index and testing each row beats gathering and sorting all of
         // their rows, so the test is written where no index can serve it (`+ref`), on both engines.
         const test = listed && listed.length <= INDEXED_LIST_MAX ? ref : sql`+${ref}`;
-        return negate ? sql<SqlBool>`(${ref} is null or ${test} not in ${matching})` : sql<SqlBool>`(${ref} is not null and ${test} in ${matching})`;
+        const hit = negate ? sql`${test} not in ${matching}` : sql`${test} in ${matching}`;
+        return absentRows ? sql<SqlBool>`(${ref} is null or ${hit})` : sql<SqlBool>`(${ref} is not null and ${hit})`;
       }
       const test = columnTest(node, m, ctx);
       if (node.kind === 'compare' && node.value.kind === 'null') return test;
@@ -199,6 +205,15 @@ function translate(node: FilterNode, fields: Record<string, ColumnMapping>, coll
       return lambda.wrap(translate(node.predicate, lambda.element, {}, ctx));
     }
   }
+}
+
+/** Whether a comparison holds for a record whose property reads `value` (literals as the column stores them). */
+function matchesValue(node: Extract<FilterNode, { kind: 'compare' | 'function' }>, value: string, m: ColumnMapping): boolean {
+  if (node.value.kind !== 'string') return node.kind === 'compare' && node.op === 'ne';
+  const lit = m.lowerLiteral ? node.value.value.toLowerCase() : node.value.value;
+  const v = m.lowerLiteral ? value.toLowerCase() : value;
+  if (node.kind === 'function') return node.name === 'startswith' ? v.startsWith(lit) : node.name === 'endswith' ? v.endsWith(lit) : v.includes(lit);
+  return node.op === 'ne' ? v !== lit : node.op === 'eq' ? v === lit : false;
 }
 
 /** A comparison against a property every row has the same value of, decided here. */

@@ -34,6 +34,12 @@ describe('sign-in location from the IP', () => {
     expect(london.ipAddress).toBe('81.2.69.160');
     expect(london.location).toEqual({ city: 'London', state: 'England', countryOrRegion: 'GB', geoCoordinates: { altitude: null, latitude: 51.5142, longitude: -0.0931 } });
     expect(internal.location).toEqual({ city: '', state: '', countryOrRegion: '', geoCoordinates: { altitude: null, latitude: null, longitude: null } });
+    // filters see the location as the records show it: no location reads "" (as on Graph)
+    const actor = { kind: 'system' as const, name: 'test', tenantId: t.tenantId, ipAddress: null, correlationId: crids[0]! };
+    const ids = async (filter: string) => (await s.services.logs.listSignIns(actor, { version: 'v1.0', filter })).items.map((x) => x.id);
+    expect(await ids("location/city eq ''")).toEqual([internal.id]);
+    expect(await ids("location/city eq 'LONDON'")).toEqual([london.id]);
+    expect(await ids("startswith(location/countryOrRegion,'g')")).toEqual([london.id]);
   });
 
   it('a bad operator file stops the server at start with the line at fault', async () => {
