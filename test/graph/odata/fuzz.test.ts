@@ -17,6 +17,7 @@ import { appToken, registerApp, userToken } from '../../helpers/api.js';
 import { KEEP_ALL, startServer, type TestServer } from '../../helpers/server.js';
 import { createTestStore, TEST_ENGINE, type TestStore } from '../../helpers/store.js';
 import { AUDIT_SPEC, POLICY_RESULTS, RISK_DETAILS, RISK_LEVELS, RISK_STATES, SIGNIN_SPEC, SIGNIN_SPEC_BETA } from '../../../src/reporting/logs.js';
+import { Rng } from '../../helpers/rng.js';
 
 /**
  * Fuzzing of $filter: ≥ 100,000 inputs (random text, grammar-aware mutations of valid filters, a
@@ -33,45 +34,6 @@ const SEED = process.env.TENANTRY_FUZZ_SEED !== undefined && process.env.TENANTR
 const TOTAL_INPUTS = Number(process.env.TENANTRY_FUZZ_INPUTS ?? 100_000);
 console.log(`[fuzz] $filter fuzz seed ${SEED} (replay: TENANTRY_FUZZ_SEED=${SEED}), engine ${TEST_ENGINE}`);
 
-/* ------------------------------------------------------------------ PRNG */
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  float(): number {
-    return this.next();
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  bool(p = 0.5): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)]!;
-  }
-  /** weighted choice among [weight, value] pairs */
-  weighted<T>(choices: readonly (readonly [number, T])[]): T {
-    const total = choices.reduce((s, [w]) => s + w, 0);
-    let x = this.next() * total;
-    for (const [w, v] of choices) {
-      if ((x -= w) < 0) return v;
-    }
-    return choices[choices.length - 1]![1];
-  }
-}
 
 /* ------------------------------------------------------------------ the endpoints' $filter specs (src/reporting/logs.ts's own) */
 
