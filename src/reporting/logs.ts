@@ -220,7 +220,7 @@ export function parseTop(top: string | undefined): number {
   return Math.min(Number(top), PAGE_MAX);
 }
 
-function parseOrder(orderby: string | undefined, field: string): 'asc' | 'desc' {
+export function parseOrder(orderby: string | undefined, field: string): 'asc' | 'desc' {
   if (orderby === undefined) return 'desc';
   const m = /^\s*(\w+)(?:\s+(asc|desc))?\s*$/i.exec(orderby);
   if (!m || m[1]!.toLowerCase() !== field.toLowerCase()) {

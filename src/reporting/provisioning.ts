@@ -5,7 +5,7 @@ import { parseFilter } from '../graph/odata/parser.js';
 import { validateFilter, type FilterSpec } from '../graph/odata/validate.js';
 import * as tenantsRepo from '../store/repositories/tenants.js';
 import { checkReportingAccess } from './access.js';
-import { PAGE_MAX, type LogPage, type LogQuery } from './logs.js';
+import { badSkipToken, parseOrder, parseTop, type LogPage, type LogQuery } from './logs.js';
 
 /**
  * `GET /auditLogs/provisioning`: the provisioning logs (provisioningObjectSummary). Tenantry has no
@@ -40,8 +40,6 @@ export const PROVISIONING_SPEC: FilterSpec = {
   collections: {},
 };
 
-const badRequest = (message: string) => new DirectoryError('badRequest', 'BadRequest', message);
-
 export class ProvisioningLogs {
   constructor(private readonly ctx: DirectoryContext) {}
 
@@ -54,16 +52,12 @@ export class ProvisioningLogs {
 
   async list(actor: Actor, q: LogQuery): Promise<LogPage<Record<string, unknown>>> {
     await this.authorize(actor);
-    if (q.top !== undefined && (!/^\d{1,7}$/.test(q.top) || Number(q.top) < 1)) {
-      throw badRequest(`Invalid page size specified: '${q.top}'. Must be between 1 and ${PAGE_MAX} inclusive.`);
-    }
-    if (q.orderby !== undefined) {
-      const m = /^\s*(\w+)(?:\s+(asc|desc))?\s*$/i.exec(q.orderby);
-      if (!m || m[1]!.toLowerCase() !== 'activitydatetime') throw badRequest("Invalid $orderby: only 'activityDateTime' is supported.");
-    }
+    // the same option checks as the other activity logs
+    parseTop(q.top);
+    parseOrder(q.orderby, 'activityDateTime');
     if (q.filter !== undefined) validateFilter(parseFilter(q.filter), PROVISIONING_SPEC);
     // no page was ever issued, so no skiptoken can be one of ours
-    if (q.skiptoken !== undefined) throw badRequest('Invalid $skiptoken: it is malformed, expired, or was issued for another query.');
+    if (q.skiptoken !== undefined) throw badSkipToken();
     return { items: [] };
   }
 
