@@ -70,7 +70,15 @@ export interface FirstPartyClient {
   displayName: string;
   /** delegated scopes pre-authorised (consented tenant-wide) for this client, per resource appId */
   preAuthorized: Record<string, readonly string[]>;
+  /**
+   * Redirect URIs for the authorization endpoint: absolute, or starting with '/' for a path on
+   * Tenantry's own public URL. Loopback http URIs match any port (RFC 8252 §7.3).
+   */
+  redirectUris: readonly string[];
 }
+
+/** Tenantry's own portal: a first-party single-page client served at the public URL's root. */
+export const PORTAL_APP_ID = 'e1a04036-a8a6-4308-9125-f1a6b205551e';
 
 const delegatedScopes = (perms: readonly PermissionDef[]) => perms.filter((p) => p.scopeId && !OIDC_SCOPES.has(p.value)).map((p) => p.value);
 /** Microsoft's own clients are pre-authorised for Graph and Azure AD Graph; what a user can then do depends on the user's roles. */
@@ -80,9 +88,10 @@ const FIRST_PARTY_PREAUTHORIZED = {
 };
 
 export const FIRST_PARTY_CLIENTS: readonly FirstPartyClient[] = [
-  { appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', displayName: 'Microsoft Azure CLI', preAuthorized: FIRST_PARTY_PREAUTHORIZED },
-  { appId: '14d82eec-204b-4c2f-b7e8-296a70dab67e', displayName: 'Microsoft Graph Command Line Tools', preAuthorized: FIRST_PARTY_PREAUTHORIZED },
-  { appId: 'de8bc8b5-d9f9-48b1-a8ad-b748da725064', displayName: 'Graph Explorer', preAuthorized: FIRST_PARTY_PREAUTHORIZED },
+  { appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', displayName: 'Microsoft Azure CLI', preAuthorized: FIRST_PARTY_PREAUTHORIZED, redirectUris: ['http://localhost'] },
+  { appId: '14d82eec-204b-4c2f-b7e8-296a70dab67e', displayName: 'Microsoft Graph Command Line Tools', preAuthorized: FIRST_PARTY_PREAUTHORIZED, redirectUris: ['http://localhost'] },
+  { appId: 'de8bc8b5-d9f9-48b1-a8ad-b748da725064', displayName: 'Graph Explorer', preAuthorized: FIRST_PARTY_PREAUTHORIZED, redirectUris: [] },
+  { appId: PORTAL_APP_ID, displayName: 'Tenantry Portal', preAuthorized: FIRST_PARTY_PREAUTHORIZED, redirectUris: ['/'] },
 ];
 
 export interface RoleTemplate {

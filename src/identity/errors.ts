@@ -60,6 +60,14 @@ export const E = {
   malformed: (detail?: string) => new OAuthError(400, 'invalid_request', 9002313, `Invalid request. Request is malformed or invalid.${detail ? ` ${detail}` : ''}`),
   unauthorizedClientForGrant: (appId: string) =>
     new OAuthError(400, 'unauthorized_client', 700016, `The application '${appId}' is not allowed to use this grant type.`),
+  invalidCode: (detail?: string) =>
+    new OAuthError(400, 'invalid_grant', 70000, `The provided value for the 'code' parameter is not valid.${detail ? ` ${detail}` : ''}`),
+  expiredCode: () =>
+    new OAuthError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+  redirectMismatchAtToken: () =>
+    new OAuthError(400, 'invalid_grant', 500112, 'The reply address does not match the reply address provided when requesting Authorization code.'),
+  pkceMismatch: () =>
+    new OAuthError(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
   throttled: (retryAfter: number) =>
     new OAuthError(429, 'temporarily_unavailable', 50196, `The server terminated an operation because it encountered too many failed requests from this client. Retry after ${retryAfter} seconds.`, undefined, retryAfter),
   accountLocked: () =>

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { dummyPasswordHash, hashToken, randomToken, verifyPassword } from '../lib/crypto.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { constantTimeEqual, dummyPasswordHash, hashToken, randomToken, verifyPassword } from '../lib/crypto.js';
+import * as codesRepo from '../store/repositories/authorization.js';
 import * as refreshRepo from '../store/repositories/refreshTokens.js';
 import * as usersRepo from '../store/repositories/users.js';
 import type { ServicePrincipalRow } from '../store/repositories/servicePrincipals.js';
@@ -57,33 +58,36 @@ interface Outcome {
   event: Omit<SignInEvent, 'id' | 'tenantId' | 'createdAt' | 'correlationId' | 'requestId' | 'ipAddress' | 'userAgent' | 'status'>;
   /** extra writes that must commit with the sign-in record (refresh-token rotation) */
   writes?: (ex: Executor) => Promise<void>;
+  /** the sign-in was recorded when it happened (the interactive step of the authorization-code flow) */
+  recorded?: boolean;
 }
 
-const GRANTS = new Set(['client_credentials', 'password', 'refresh_token']);
+const GRANTS = new Set(['client_credentials', 'password', 'refresh_token', 'authorization_code']);
 const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache', expires: '-1' };
 /** client-authentication failures that count towards throttling */
 const CLIENT_AUTH_FAILURES = new Set([7000215, 7000222, 7000218, 700016, 700025]);
 
 /** The /oauth2/v2.0/token endpoint: grants, client authentication, consent, and a sign-in record for every outcome. */
 export class TokenEndpoint {
-  private readonly limiter: FailureLimiter;
-  private readonly signIns: SignInWriter;
+  /** failure counters shared with the sign-in page: one lockout for every path to a user's tokens */
+  readonly limiter: FailureLimiter;
+  readonly signIns: SignInWriter;
   private readonly snapshots: DirectorySnapshots;
 
   constructor(
     private readonly ctx: DirectoryContext,
     private readonly keys: KeyStore,
     private readonly cfg: TokenConfig,
-    private readonly throttle: ThrottleConfig = DEFAULT_THROTTLE,
+    readonly throttle: ThrottleConfig = DEFAULT_THROTTLE,
     /** where a sign-in came from, by its IP; never a network call */
-    private readonly geo: GeoLookup = createGeoLookup(),
+    readonly geo: GeoLookup = createGeoLookup(),
   ) {
     this.limiter = new FailureLimiter(ctx.clock);
     this.signIns = new SignInWriter(ctx.store);
     this.snapshots = new DirectorySnapshots(ctx);
   }
 
-  private reads(tenant: TenantInfo): DirectoryReads {
+  reads(tenant: TenantInfo): DirectoryReads {
     return this.snapshots.for(tenant);
   }
 
@@ -119,6 +123,7 @@ export class TokenEndpoint {
       let outcome: Outcome;
       if (grantType === 'client_credentials') outcome = await this.clientCredentials(tenant, client, req.params, partial);
       else if (grantType === 'password') outcome = await this.password(tenant, client, req, partial);
+      else if (grantType === 'authorization_code') outcome = await this.authorizationCode(tenant, client, req, partial);
       else outcome = await this.refresh(tenant, client, req, partial);
 
       const event: SignInEvent = {
@@ -129,7 +134,9 @@ export class TokenEndpoint {
       // The record commits before the response exists: no token leaves without its sign-in. With
       // other writes (refresh-token rotation) both share one transaction; alone, it joins a group commit.
       const writes = outcome.writes;
-      if (writes) {
+      if (outcome.recorded) {
+        if (writes) await this.ctx.store.transaction(writes);
+      } else if (writes) {
         const row = await prepareSignIn(this.ctx.store, event);
         await this.ctx.store.transaction(async (trx) => {
           await writes(trx);
@@ -142,7 +149,7 @@ export class TokenEndpoint {
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;
       // reuse of a rotated-out refresh token: the family is compromised, revoke all of it
-      if (err instanceof RefreshReuse) await refreshRepo.revokeRefreshFamily(this.ctx.store.db, err.familyId, this.ctx.clock());
+      if (err instanceof RefreshReuse || err instanceof CodeReuse) await refreshRepo.revokeRefreshFamily(this.ctx.store.db, err.familyId, this.ctx.clock());
       if (CLIENT_AUTH_FAILURES.has(err.code)) {
         this.limiter.fail(ipKey, this.throttle.perIp);
         if (tenant && partial.app) this.limiter.fail(`client:${tenant.id}:${partial.app.appId}`, this.throttle.perClient);
@@ -230,6 +237,8 @@ export class TokenEndpoint {
     }
     if (secret === undefined) {
       if (client.publicClient && grantType !== 'client_credentials') return client;
+      // a code or refresh token issued to a SPA or native redirect URI is redeemed without a secret (checked against it)
+      if (grantType === 'authorization_code' || grantType === 'refresh_token') return client;
       throw E.missingClientSecret();
     }
     partial.clientCredentialType = 'clientSecret';
@@ -288,7 +297,7 @@ export class TokenEndpoint {
   }
 
   /** Splits a delegated scope request into OIDC scopes and one resource with its permission names. */
-  private parseDelegatedScopes(scope: string): { oidc: Set<string>; resource: ResourceApp; requested: string[] | 'default' } {
+  parseDelegatedScopes(scope: string): { oidc: Set<string>; resource: ResourceApp; requested: string[] | 'default' } {
     const oidc = new Set<string>();
     let resource: ResourceApp | undefined;
     let requested: string[] | 'default' = [];
@@ -330,6 +339,17 @@ export class TokenEndpoint {
     const password = param(req.params, 'password');
     if (!username) throw E.missingParameter('username');
     if (password === undefined) throw E.missingParameter('password');
+    const user = await this.verifyUserPassword(tenant, username, password, req.ipAddress, partial);
+    const scope = param(req.params, 'scope') ?? 'openid profile';
+    return this.userTokens(tenant, client, user, scope, req, 'interactiveUser', randomUUID(), partial);
+  }
+
+  /**
+   * A user's password check, for ROPC and the sign-in page alike: per-user lockout counted before
+   * the check, a hash verified even for unknown users (timing tells nothing), one generic error to
+   * the client and the real reason in the log (partial.user tells the record who it was).
+   */
+  async verifyUserPassword(tenant: TenantInfo, username: string, password: string, ipAddress: string | null, partial: { user?: SignInEvent['user'] }): Promise<UserRow> {
     partial.user = { id: null, userPrincipalName: username, displayName: null };
     const userKey = `user:${tenant.id}:${username.toLowerCase()}`;
     // the attempt counts before the password is checked, so parallel guesses cannot slip past the lockout
@@ -339,17 +359,21 @@ export class TokenEndpoint {
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
     // a locked account answers like a wrong password; the log has the real reason
     if (locked) throw E.badCredentials(E.accountLocked());
-    if (!user || !ok) this.limiter.fail(ipKeyOf(req), this.throttle.perIp);
+    if (!user || !ok) this.limiter.fail(`ip:${ipAddress ?? ''}`, this.throttle.perIp);
     if (!user) throw E.badCredentials({ code: 50034, reason: 'The user account does not exist in the tenant directory.' });
     partial.user = { id: user.id, userPrincipalName: user.user_principal_name, displayName: user.display_name };
     if (!ok) throw E.badCredentials();
     this.limiter.release(userKey);
     if (user.account_enabled !== 1) throw E.disabledAccount();
-    const scope = param(req.params, 'scope') ?? 'openid profile';
-    return this.userTokens(tenant, client, user, scope, req, 'interactiveUser', randomUUID(), partial);
+    return user;
   }
 
-  private async userTokens(tenant: TenantInfo, client: Client, user: UserRow, scope: string, req: TokenRequest, eventType: 'interactiveUser' | 'nonInteractiveUser', familyId: string, partial: Partial<Outcome['event']>, extraWrites?: (ex: Executor) => Promise<void>): Promise<Outcome> {
+  /** Seconds the user's account stays locked after too many wrong passwords, or 0. */
+  lockedFor(tenantId: string, userPrincipalName: string): number {
+    return this.limiter.retryAfter(`user:${tenantId}:${userPrincipalName.toLowerCase()}`, this.throttle.perUser);
+  }
+
+  private async userTokens(tenant: TenantInfo, client: Client, user: UserRow, scope: string, req: TokenRequest, eventType: 'interactiveUser' | 'nonInteractiveUser', familyId: string, partial: Partial<Outcome['event']>, extraWrites?: (ex: Executor) => Promise<void>, nonce?: string): Promise<Outcome> {
     const resolved = await this.delegatedScopes(tenant, client, user, scope);
     partial.resource = { appId: resolved.resource.appId, displayName: resolved.resource.displayName, servicePrincipalId: resolved.resourceSp.id };
     const now = this.ctx.clock();
@@ -371,10 +395,11 @@ export class TokenEndpoint {
       rtWrite = (ex) => refreshRepo.insertRefreshToken(ex, {
         token_hash: hashToken(this.ctx.secretPepper, rt), tenant_id: tenant.id, family_id: familyId, client_id: client.appId, user_id: user.id,
         scope, created_at: now, expires_at: now + this.cfg.refreshTokenLifetimeSeconds * 1000, consumed_at: null, revoked_at: null,
+        public_client: client.authenticated ? 0 : 1,
       });
     }
     if (resolved.oidc.has('openid')) {
-      body.id_token = await signIdToken(this.keys, this.cfg, { tenantId: tenant.id, clientAppId: client.appId, now, lifetimeSeconds: 3600, user: { id: user.id, upn: user.user_principal_name, name: user.display_name, sub } });
+      body.id_token = await signIdToken(this.keys, this.cfg, { tenantId: tenant.id, clientAppId: client.appId, now, lifetimeSeconds: 3600, user: { id: user.id, upn: user.user_principal_name, name: user.display_name, sub }, nonce });
     }
     if (req.params.get('client_info') === '1') body.client_info = clientInfo(user.id, tenant.id);
     return {
@@ -395,6 +420,45 @@ export class TokenEndpoint {
     };
   }
 
+  /** RFC 6749 §4.1.3 with PKCE (RFC 7636): the code is single use, bound to its tenant, client, redirect URI and verifier. */
+  private async authorizationCode(tenant: TenantInfo, client: Client, req: TokenRequest, partial: Partial<Outcome['event']>): Promise<Outcome> {
+    partial.eventType = 'interactiveUser';
+    const code = param(req.params, 'code');
+    if (!code) throw E.missingParameter('code');
+    const hash = hashToken(this.ctx.secretPepper, code);
+    const row = code.length <= 512 ? await codesRepo.findAuthorizationCode(this.ctx.store.db, hash) : undefined;
+    // a code of another tenant is as unknown here as a made-up one
+    if (!row || row.tenant_id !== tenant.id) throw E.invalidCode();
+    const user = await usersRepo.getUser(this.ctx.store.db, tenant.id, row.user_id);
+    partial.user = { id: row.user_id, userPrincipalName: user?.user_principal_name ?? '', displayName: user?.display_name ?? null };
+    if (row.client_id !== client.appId) throw E.invalidCode('The code was issued to another client.');
+    const now = this.ctx.clock();
+    if (row.consumed_at !== null) throw new CodeReuse(row.family_id);
+    if (row.expires_at <= now) throw E.expiredCode();
+    const redirectUri = param(req.params, 'redirect_uri');
+    if (row.redirect_uri_sent === 1 ? redirectUri !== row.redirect_uri : redirectUri !== undefined && redirectUri !== row.redirect_uri) throw E.redirectMismatchAtToken();
+    if (row.public_client !== 1 && !client.authenticated) throw E.missingClientSecret();
+    const verifier = param(req.params, 'code_verifier');
+    if (row.code_challenge !== null) {
+      if (verifier === undefined || !PKCE_VERIFIER.test(verifier)) throw E.pkceMismatch();
+      const challenge = createHash('sha256').update(verifier, 'ascii').digest('base64url');
+      if (!constantTimeEqual(challenge, row.code_challenge)) throw E.pkceMismatch();
+    } else if (verifier !== undefined) {
+      // PKCE downgrade: a verifier for a code that was issued without a challenge
+      throw E.invalidGrant('A code_verifier was sent, but the authorization request carried no code_challenge.');
+    }
+    if (!user) throw E.invalidCode();
+    if (user.account_enabled !== 1) throw E.disabledAccount();
+    if (this.lockedFor(tenant.id, user.user_principal_name) > 0) {
+      throw new OAuthError(400, 'invalid_grant', 50053, 'Account is locked because user tried to sign in too many times with an incorrect user ID or password.', E.accountLocked());
+    }
+    const outcome = await this.userTokens(tenant, client, user, row.scope, req, 'interactiveUser', row.family_id, partial, async (ex) => {
+      // lost the compare-and-swap to a concurrent redemption: that is a replay too
+      if (!(await codesRepo.consumeAuthorizationCode(ex, hash, now))) throw new CodeReuse(row.family_id);
+    }, row.nonce ?? undefined);
+    return { ...outcome, recorded: true };
+  }
+
   private async refresh(tenant: TenantInfo, client: Client, req: TokenRequest, partial: Partial<Outcome['event']>): Promise<Outcome> {
     partial.eventType = 'nonInteractiveUser';
     const presented = param(req.params, 'refresh_token');
@@ -403,6 +467,7 @@ export class TokenEndpoint {
     const row = await refreshRepo.findRefreshToken(this.ctx.store.db, hash);
     if (!row || row.tenant_id !== tenant.id) throw E.badRefreshToken();
     if (row.client_id !== client.appId) throw E.invalidGrant('The refresh token was issued to a different client.');
+    if (row.public_client !== 1 && !client.authenticated) throw E.missingClientSecret();
     const user = await usersRepo.getUser(this.ctx.store.db, tenant.id, row.user_id);
     partial.user = { id: row.user_id, userPrincipalName: user?.user_principal_name ?? '', displayName: user?.display_name ?? null };
     const now = this.ctx.clock();
@@ -413,7 +478,7 @@ export class TokenEndpoint {
     if (row.expires_at <= now) throw E.expiredRefreshToken();
     if (!user) throw E.revokedRefreshToken();
     if (user.account_enabled !== 1) throw E.disabledAccount();
-    if (this.limiter.retryAfter(`user:${tenant.id}:${user.user_principal_name}`, this.throttle.perUser) > 0) {
+    if (this.lockedFor(tenant.id, user.user_principal_name) > 0) {
       throw new OAuthError(400, 'invalid_grant', 50053, 'Account is locked because user tried to sign in too many times with an incorrect user ID or password.', E.accountLocked());
     }
     const scope = param(req.params, 'scope') ?? row.scope;
@@ -434,6 +499,16 @@ class RefreshReuse extends OAuthError {
     super(400, 'invalid_grant', 50173, E.revokedRefreshToken().description, { code: 50173, reason: 'Refresh token reuse detected; the token family was revoked.' });
   }
 }
+
+/** A replayed authorization code: the tokens its first redemption started (the refresh family) are revoked. */
+class CodeReuse extends OAuthError {
+  constructor(readonly familyId: string) {
+    super(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+  }
+}
+
+/** RFC 7636 §4.1: 43–128 characters of the unreserved set. */
+const PKCE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 const ipKeyOf = (req: TokenRequest): string => `ip:${req.ipAddress ?? ''}`;
 

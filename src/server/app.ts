@@ -8,6 +8,8 @@ import { ODataError } from '../graph/odata/errors.js';
 import { E, errorBody, OAuthError } from '../identity/errors.js';
 import { KeyStore } from '../identity/keys.js';
 import { identityRoutes } from '../identity/routes.js';
+import { AuthorizeEndpoint } from '../identity/authorize.js';
+import { authorizeRoutes } from '../identity/authorizeRoutes.js';
 import { TokenEndpoint } from '../identity/tokenEndpoint.js';
 import type { TokenConfig } from '../identity/tokens.js';
 import type { ThrottleConfig } from '../identity/throttle.js';
@@ -53,6 +55,8 @@ export interface Services {
   legacy: LegacyReports;
   /** reporting throttle, shared by every activity-log surface: acquire(tenantId, appId) */
   reportingThrottle: ReportingThrottle;
+  /** the browser side of the identity service: authorize, sign-in and consent pages, sign-out */
+  authorize: AuthorizeEndpoint;
 }
 
 const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -64,6 +68,7 @@ export async function buildServices(cfg: AppConfig): Promise<Services> {
   const now = clock();
   const secretPepper = await ensureServerSecret(cfg.store.db, 'secret-pepper', randomBytes(32).toString('base64url'), now);
   const skipKey = await ensureServerSecret(cfg.store.db, 'skiptoken-key', randomBytes(32).toString('base64url'), now);
+  const interactionKey = await ensureServerSecret(cfg.store.db, 'interaction-key', randomBytes(32).toString('base64url'), now);
   const ctx: DirectoryContext = { store: cfg.store, clock, secretPepper };
   const skipTokens = new SkipTokens(skipKey);
   const logs = new ActivityLogs(ctx, skipTokens, { strictDirectoryRead: cfg.strictDirectoryRead ?? false }, cfg.retention ?? DEFAULT_RETENTION);
@@ -73,10 +78,12 @@ export async function buildServices(cfg: AppConfig): Promise<Services> {
     accessTokenLifetime: cfg.accessTokenLifetime ?? { min: 3600, max: 5400 },
     refreshTokenLifetimeSeconds: cfg.refreshTokenLifetimeSeconds ?? 90 * 24 * 3600,
   };
+  const tokens = new TokenEndpoint(ctx, keys, tokenCfg, cfg.throttle, createGeoLookup({ file: cfg.geoFile }));
   return {
     ctx,
     keys,
-    tokens: new TokenEndpoint(ctx, keys, tokenCfg, cfg.throttle, createGeoLookup({ file: cfg.geoFile })),
+    tokens,
+    authorize: new AuthorizeEndpoint(ctx, tokens, cfg.publicUrl, interactionKey, cfg.publicUrl.startsWith('https:')),
     logs,
     legacy: new LegacyReports(logs, skipTokens),
     reportingThrottle: new ReportingThrottle(clock, cfg.reportingThrottle ?? DEFAULT_REPORTING_THROTTLE),
@@ -158,6 +165,7 @@ export async function buildApp(cfg: AppConfig): Promise<{ app: FastifyInstance; 
   });
 
   await app.register(identityRoutes, { ctx: services.ctx, keys: services.keys, tokens: services.tokens, publicUrl });
+  await app.register(authorizeRoutes, { authorize: services.authorize, secureCookies: publicUrl.startsWith('https:') });
   await app.register(graphRoutes, { ctx: services.ctx, keys: services.keys, logs: services.logs, reportingThrottle: services.reportingThrottle, publicUrl });
   await app.register(async (scope) => legacyReportRoutes(scope, { ctx: services.ctx, keys: services.keys, logs: services.logs, reportingThrottle: services.reportingThrottle, publicUrl, legacy: services.legacy }));
   await app.register(doctorRoutes, { ctx: services.ctx, keys: services.keys, publicUrl, strictDirectoryRead: cfg.strictDirectoryRead ?? false });

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_directory_version.js';
 import * as m003 from './migrations/003_signin_dimensions.js';
+import * as m004 from './migrations/004_authorization.js';
 
 export type Engine = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -41,7 +42,7 @@ export interface StoreOptions {
 // int8 (bigint) columns hold epoch milliseconds: safe as JS numbers.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-const migrations = { '001_initial': m001, '002_directory_version': m002, '003_signin_dimensions': m003 };
+const migrations = { '001_initial': m001, '002_directory_version': m002, '003_signin_dimensions': m003, '004_authorization': m004 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;

@@ -134,6 +134,46 @@ export interface RefreshTokensTable {
   expires_at: number;
   consumed_at: number | null;
   revoked_at: number | null;
+  /** 1 when issued to a client that did not authenticate (public): redeemable without a secret */
+  public_client: number;
+}
+
+/** An authorization code, by the keyed hash of its value; consumed_at is set once, by compare-and-swap. */
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  tenant_id: string;
+  client_id: string; // appId
+  redirect_uri: string;
+  /** 1 when the authorization request named the redirect URI (the token request must then repeat it) */
+  redirect_uri_sent: number;
+  /** 1 when issued to a public (SPA or native) redirect URI: redeemed without a client secret, PKCE required */
+  public_client: number;
+  user_id: string;
+  /** the scopes granted, as the token request will receive them */
+  scope: string;
+  nonce: string | null;
+  /** S256 code challenge (base64url); null for a confidential client that sent none */
+  code_challenge: string | null;
+  session_hash: string | null;
+  /** the authorization request's correlation id, which its sign-in record carries */
+  correlation_id: string;
+  /** the refresh-token family the redemption starts (revoked when the code is replayed) */
+  family_id: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+/** A browser's sign-in session with the authorization endpoint (the SSO cookie, hashed). */
+export interface BrowserSessionsTable {
+  session_hash: string;
+  tenant_id: string;
+  user_id: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
 }
 
 /**
@@ -316,6 +356,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   server_secrets: ServerSecretsTable;
   refresh_tokens: RefreshTokensTable;
+  authorization_codes: AuthorizationCodesTable;
+  browser_sessions: BrowserSessionsTable;
   sign_ins: SignInsTable;
   log_tenants: LogTenantsTable;
   signin_users: SignInUsersTable;

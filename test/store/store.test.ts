@@ -15,12 +15,12 @@ import type { DirectoryAuditRow, NewSignInRow, SignInRow } from '../../src/store
 import { loadSignInDims, toSignInRow } from '../../src/reporting/records.js';
 import { createTestStore, TEST_ENGINE, type TestStore } from '../helpers/store.js';
 
-const ALL_MIGRATIONS = ['001_initial', '002_directory_version', '003_signin_dimensions'];
+const ALL_MIGRATIONS = ['001_initial', '002_directory_version', '003_signin_dimensions', '004_authorization'];
 
 /** Repository-level behaviour that must be identical on SQLite and PostgreSQL. */
 
 const TABLES = [
-  'app_role_assignments', 'applications', 'audit_targets', 'directory_audits', 'domains', 'log_tenants', 'password_credentials', 'permission_grants',
+  'app_role_assignments', 'applications', 'audit_targets', 'authorization_codes', 'browser_sessions', 'directory_audits', 'domains', 'log_tenants', 'password_credentials', 'permission_grants',
   'refresh_tokens', 'role_assignments', 'server_secrets', 'service_principals', 'sign_ins', 'signin_apps', 'signin_assessment_items',
   'signin_assessments', 'signin_clients', 'signin_locations', 'signin_resources', 'signin_statuses', 'signin_users', 'signing_keys', 'tenants', 'users',
 ];
@@ -180,7 +180,7 @@ describe(`store (${TEST_ENGINE})`, () => {
       await tenantsRepo.insertTenant(db, tenantRow(tenant));
     });
     const rt = (hash: string, family = randomUUID()) => ({
-      token_hash: hash, tenant_id: tenant, family_id: family, client_id: randomUUID(), user_id: randomUUID(), scope: 'openid', created_at: 1, expires_at: 9e12, consumed_at: null, revoked_at: null,
+      token_hash: hash, tenant_id: tenant, family_id: family, client_id: randomUUID(), user_id: randomUUID(), scope: 'openid', created_at: 1, expires_at: 9e12, consumed_at: null, revoked_at: null, public_client: 1,
     });
 
     it('20 concurrent consumes of one token: exactly one wins', async () => {

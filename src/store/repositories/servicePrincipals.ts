@@ -96,3 +96,8 @@ export async function listPermissionGrants(
   if (filter.resourceId !== undefined) q = q.where('resource_id', '=', filter.resourceId);
   return q.orderBy('created_at').execute();
 }
+
+/** Widens or narrows an existing delegated grant's scopes. */
+export async function updatePermissionGrantScope(ex: Executor, tenantId: string, id: string, scope: string): Promise<void> {
+  await ex.updateTable('permission_grants').set({ scope }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
