@@ -227,6 +227,7 @@ async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: 
   const purge = () => {
     purging ??= services.logs.purgeExpired()
       .then((n) => { if (n > 0) logger.info({ deleted: n }, 'purged log records past retention'); })
+      .then(() => services.authorize.purgeExpired())
       // and the planner's statistics, which a PostgreSQL server without autovacuum would never refresh
       .then(() => store.analyze())
       .catch((err: unknown) => { logger.error({ err }, 'retention purge failed'); })

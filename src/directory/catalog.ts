@@ -79,6 +79,7 @@ export interface FirstPartyClient {
 
 /** Tenantry's own portal: a first-party single-page client served at the public URL's root. */
 export const PORTAL_APP_ID = 'e1a04036-a8a6-4308-9125-f1a6b205551e';
+export const GRAPH_EXPLORER_APP_ID = 'de8bc8b5-d9f9-48b1-a8ad-b748da725064';
 
 const delegatedScopes = (perms: readonly PermissionDef[]) => perms.filter((p) => p.scopeId && !OIDC_SCOPES.has(p.value)).map((p) => p.value);
 /** Microsoft's own clients are pre-authorised for Graph and Azure AD Graph; what a user can then do depends on the user's roles. */
@@ -90,7 +91,9 @@ const FIRST_PARTY_PREAUTHORIZED = {
 export const FIRST_PARTY_CLIENTS: readonly FirstPartyClient[] = [
   { appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', displayName: 'Microsoft Azure CLI', preAuthorized: FIRST_PARTY_PREAUTHORIZED, redirectUris: ['http://localhost'] },
   { appId: '14d82eec-204b-4c2f-b7e8-296a70dab67e', displayName: 'Microsoft Graph Command Line Tools', preAuthorized: FIRST_PARTY_PREAUTHORIZED, redirectUris: ['http://localhost'] },
-  { appId: 'de8bc8b5-d9f9-48b1-a8ad-b748da725064', displayName: 'Graph Explorer', preAuthorized: FIRST_PARTY_PREAUTHORIZED, redirectUris: [] },
+  // as in Entra, Graph Explorer holds no pre-authorised permissions: each user consents to the scopes it asks for
+  // ("Modify permissions"); the portal's API explorer signs in as this client
+  { appId: GRAPH_EXPLORER_APP_ID, displayName: 'Graph Explorer', preAuthorized: {}, redirectUris: ['/'] },
   { appId: PORTAL_APP_ID, displayName: 'Tenantry Portal', preAuthorized: FIRST_PARTY_PREAUTHORIZED, redirectUris: ['/'] },
 ];
 

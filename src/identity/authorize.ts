@@ -301,6 +301,11 @@ export class AuthorizeEndpoint {
     return { kind: 'page', status: 200, page: { view: 'signedOut' }, cookies };
   }
 
+  /** Drops codes and browser sessions a day past their expiry (run by the serving process that purges logs). */
+  purgeExpired(): Promise<number> {
+    return codesRepo.purgeAuthorizationArtifacts(this.ctx.store.db, this.ctx.clock());
+  }
+
   // ---- the steps ----------------------------------------------------------------------------------
 
   /** Signed in: consent if it is needed (or an error if it cannot be given), else the code. */

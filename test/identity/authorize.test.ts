@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PORTAL_APP_ID } from '../../src/directory/catalog.js';
+import { GRAPH_EXPLORER_APP_ID, PORTAL_APP_ID } from '../../src/directory/catalog.js';
 import type { CreatedTenant } from '../../src/directory/tenants.js';
 import { graph, tokenRequest, userToken } from '../helpers/api.js';
 import { FormBrowser, field, formAction, pkce, redirectParams } from '../helpers/browser.js';
@@ -250,6 +250,30 @@ describe('the sign-in page and consent', () => {
   });
 });
 
+describe('Graph Explorer (the portal\'s API explorer): consent per scope, as in Entra', () => {
+  it('a scope is consented once per user, and later requests for it go straight through', async () => {
+    const b = new FormBrowser(s);
+    const ask = (scope: string) => {
+      const p = pkce();
+      return authorizeUrl(t.tenantId, {
+        client_id: GRAPH_EXPLORER_APP_ID, response_type: 'code', redirect_uri: `${s.baseUrl}/`, scope, state: 'ge', code_challenge: p.challenge, code_challenge_method: 'S256',
+      });
+    };
+    const page = await b.get(ask('openid profile Directory.Read.All'));
+    const consent = await b.post(formAction(page.html), { ctx: field(page.html, 'ctx'), csrf: field(page.html, 'csrf'), login: t.admin.userPrincipalName, passwd: t.admin.password });
+    expect(consent.html).toContain('Permissions requested');
+    expect(consent.html).toContain('Directory.Read.All');
+    const done = await b.post(formAction(consent.html), { ctx: field(consent.html, 'ctx'), csrf: field(consent.html, 'csrf'), decision: 'accept' });
+    expect(redirectParams(done.location!).get('code')).toBeTruthy();
+    // consented: no page this time; a new scope asks again, for that scope only
+    expect((await b.get(ask('openid Directory.Read.All'))).status).toBe(302);
+    const more = await b.get(ask('openid Directory.Read.All Application.Read.All'));
+    expect(more.status).toBe(200);
+    expect(more.html).toContain('Application.Read.All');
+    expect(more.html).not.toContain('(Microsoft Graph: Directory.Read.All)');
+  });
+});
+
 describe('authorization endpoint attacks (security bar §4.1)', () => {
   it('A2: redirect-URI look-alikes get a 400 page, never a redirect, and a failed sign-in', async () => {
     const variants = [
@@ -406,6 +430,13 @@ describe('the code at the token endpoint (security bar §4.2)', () => {
       const r = await tokenRequest(timed, tt.tenantId, { grant_type: 'authorization_code', client_id: PORTAL_APP_ID, code: redirectParams(done.location!).get('code')!, redirect_uri: `${timed.baseUrl}/`, code_verifier: p.verifier });
       expect(r.status).toBe(400);
       expect(r.body.error_codes).toEqual([70008]);
+      // a day later the purge removes the code and the browser session
+      const db = timed.testStore.store.db;
+      expect(await db.selectFrom('authorization_codes').select('code_hash').execute()).toHaveLength(1);
+      now += 37 * 3600_000; // past the 12-hour session and a day more
+      expect(await timed.services.authorize.purgeExpired()).toBe(2);
+      expect(await db.selectFrom('authorization_codes').select('code_hash').execute()).toHaveLength(0);
+      expect(await db.selectFrom('browser_sessions').select('session_hash').execute()).toHaveLength(0);
     } finally {
       await timed.close();
     }
