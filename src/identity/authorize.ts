@@ -231,6 +231,12 @@ export class AuthorizeEndpoint {
       // no tenant by that domain, or the client does not exist there: the same words as a wrong password
       return retry(BAD_CREDENTIALS);
     }
+    const ipWait = this.tokens.limiter.retryAfter(`ip:${req.ipAddress ?? ''}`, this.tokens.throttle.perIp);
+    if (ipWait > 0) {
+      const err = E.throttled(ipWait);
+      await this.recordFailure(req, pending.corr, tenant, { appId: client.appId, displayName: client.displayName }, err, { id: null, userPrincipalName: username.slice(0, 320), displayName: null });
+      return this.loginPage(req, pending, client, `Too many failed sign-in attempts from your network. Try again in ${ipWait} seconds.`, username, 429);
+    }
     const partial: { user?: SignInEvent['user'] } = {};
     let user: UserRow;
     try {
@@ -381,11 +387,11 @@ export class AuthorizeEndpoint {
 
   // ---- pages and answers --------------------------------------------------------------------------
 
-  private loginPage(req: BrowserRequest, pending: Pending, client: ClientInfo, error: string | null, username: string): BrowserOutcome {
+  private loginPage(req: BrowserRequest, pending: Pending, client: ClientInfo, error: string | null, username: string, status = 200): BrowserOutcome {
     const cookies: Cookie[] = [];
     const csrf = this.csrfOf(req, cookies);
     const signed = this.seal({ ...pending, x: csrf, exp: this.ctx.clock() + INTERACTION_MS });
-    return { kind: 'page', status: 200, cookies, formTargets: [pending.ru], page: { view: 'login', ctx: signed, csrf, username, error, clientName: client.displayName } };
+    return { kind: 'page', status, cookies, formTargets: [pending.ru], page: { view: 'login', ctx: signed, csrf, username, error, clientName: client.displayName } };
   }
 
   private needAdminApproval(req: BrowserRequest, correlationId: string, tenant: TenantRef, client: ClientInfo, user: UserRow, cookies: Cookie[] = []): Promise<BrowserOutcome> {

@@ -460,6 +460,32 @@ describe('the code at the token endpoint (security bar §4.2)', () => {
     expect(decodeJwt(ok.body.access_token as string).appidacr).toBe('1');
   });
 
+  it('B7 on the page: past the per-IP failure limit the sign-in page answers 429 and checks no password', async () => {
+    const limited = await startServer({ listen: false, throttle: { perClient: { max: 1000, windowMs: 60_000 }, perIp: { max: 3, windowMs: 60_000 }, perUser: { max: 1000, windowMs: 60_000 } } });
+    try {
+      const tt = await limited.tenant();
+      const b = new FormBrowser(limited, '198.51.100.9');
+      const url = authorizeUrl(tt.tenantId, { client_id: PORTAL_APP_ID, response_type: 'code', redirect_uri: `${limited.baseUrl}/`, scope: 'openid', state: 's', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const page = await b.get(url);
+        const r = await b.post(formAction(page.html), { ctx: field(page.html, 'ctx'), csrf: field(page.html, 'csrf'), login: tt.admin.userPrincipalName, passwd: i < 3 ? 'wrong' : tt.admin.password });
+        statuses.push(r.status);
+      }
+      // three wrong passwords, then even the right one is refused while the window lasts
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const codes = (await signInRows(limited.testStore.store, { tenantId: tt.tenantId })).map((x) => x.error_code);
+      expect(codes.filter((c) => c === 50196)).toHaveLength(1);
+      // another address is not affected
+      const other = new FormBrowser(limited, '198.51.100.10');
+      const page = await other.get(url);
+      const ok = await other.post(formAction(page.html), { ctx: field(page.html, 'ctx'), csrf: field(page.html, 'csrf'), login: tt.admin.userPrincipalName, passwd: tt.admin.password });
+      expect(ok.status).toBe(303);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('B4: a locked account gets no tokens from a code it obtained before the lockout', async () => {
     const locking = await startServer({ listen: false, throttle: { perClient: { max: 1000, windowMs: 60_000 }, perIp: { max: 1000, windowMs: 60_000 }, perUser: { max: 3, windowMs: 60_000 } } });
     try {
