@@ -313,7 +313,7 @@ async function checkUser(ctx: DoctorContext, tenantId: string, upn: string, pass
   if (user.account_enabled === 1) pass('userEnabled', 'accountEnabled is true');
   else {
     fail('userEnabled', 'accountEnabled is false: sign-in fails with AADSTS50057, and tokens already issued to the user are refused',
-      `PATCH /v1.0/users/${user.id} {"accountEnabled":true} (not implemented in Tenantry yet: check with another, enabled user)`);
+      `PATCH /v1.0/users/${user.id} {"accountEnabled":true}`);
   }
   const roles = await usersRepo.roleIdsOfPrincipal(db, tenantId, user.id);
   const reporting = roles.filter((r) => REPORTING_ROLES.includes(r));

@@ -224,6 +224,19 @@ describe('the sign-in page and consent', () => {
     expect(redirectParams((await replay.get(spaRequest({ prompt: 'none' }).url)).location!).get('error')).toBe('login_required');
   });
 
+  it('a password reset ends the user\'s browser sessions', async () => {
+    const u = await graph(s, 'POST', '/v1.0/users', admin, {
+      accountEnabled: true, displayName: 'Reset Me', mailNickname: 'resetme', userPrincipalName: `resetme@${t.domain}`,
+      passwordProfile: { password: 'Us3r!Passw0rd', forceChangePasswordNextSignIn: false },
+    });
+    const b = new FormBrowser(s);
+    await signIn(b, spaRequest({ scope: 'openid User.Read' }).url, `resetme@${t.domain}`, 'Us3r!Passw0rd');
+    expect(redirectParams((await b.get(spaRequest({ prompt: 'none', scope: 'openid User.Read' }).url)).location!).get('code')).toBeTruthy();
+    const reset = await graph(s, 'PATCH', `/v1.0/users/${u.body.id as string}`, admin, { passwordProfile: { password: 'N3w!Passw0rd', forceChangePasswordNextSignIn: false } });
+    expect(reset.status).toBe(204);
+    expect(redirectParams((await b.get(spaRequest({ prompt: 'none', scope: 'openid User.Read' }).url)).location!).get('error')).toBe('login_required');
+  });
+
   it('the portal signs in on /organizations, its tenant found from the user name, with no consent step', async () => {
     const b = new FormBrowser(s);
     const p = pkce();

@@ -423,7 +423,7 @@ describe('doctor: delegated path (--user)', () => {
     const r = await runDoctor(ctx, { tenant: t.domain, clientId: f.appId, user: u.upn }, LAX);
     expect(outcome(r)).toEqual({ failed: ['userEnabled'], skipped: [] });
     expect(step(r, 'userEnabled').detail).toContain('AADSTS50057');
-    expect(step(r, 'userEnabled').fix).toBe(`PATCH /v1.0/users/${u.id} {"accountEnabled":true} (not implemented in Tenantry yet: check with another, enabled user)`);
+    expect(step(r, 'userEnabled').fix).toBe(`PATCH /v1.0/users/${u.id} {"accountEnabled":true}`);
   });
 
   it('user without a reporting role: assign Reports Reader', async () => {

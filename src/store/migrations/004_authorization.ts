@@ -55,6 +55,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   const hasColumn = sqlite
     ? (await sql<{ name: string }>`pragma table_info(refresh_tokens)`.execute(db)).rows.some((r) => r.name === 'public_client')
     : false; // PostgreSQL runs the whole migration in one transaction
+  // revoking a user's refresh tokens (password reset, deletion) looks them up by user
+  await db.schema.createIndex('refresh_tokens_user').ifNotExists().on('refresh_tokens').columns(['tenant_id', 'user_id']).execute();
   if (!hasColumn) await db.schema.alterTable('refresh_tokens').addColumn('public_client', 'smallint', (c) => c.notNull().defaultTo(1)).execute();
 
   const tenants = await db.selectFrom('tenants').select(['id', 'created_at']).execute();

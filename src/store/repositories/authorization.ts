@@ -31,6 +31,11 @@ export async function revokeBrowserSession(ex: Executor, sessionHash: string, no
   await ex.updateTable('browser_sessions').set({ revoked_at: now }).where('session_hash', '=', sessionHash).where('revoked_at', 'is', null).execute();
 }
 
+/** Ends every browser session of a user (password reset, deletion): single sign-on stops at once. */
+export async function revokeBrowserSessionsOfUser(ex: Executor, tenantId: string, userId: string, now: number): Promise<void> {
+  await ex.updateTable('browser_sessions').set({ revoked_at: now }).where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+}
+
 /** Codes and sessions a day past their expiry; returns how many rows went. */
 export async function purgeAuthorizationArtifacts(ex: Executor, now: number): Promise<number> {
   const cutoff = now - 24 * 3600 * 1000;

@@ -30,3 +30,18 @@ export async function consumeRefreshToken(ex: Executor, tokenHash: string, now: 
 export async function revokeRefreshFamily(ex: Executor, familyId: string, now: number): Promise<void> {
   await ex.updateTable('refresh_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
 }
+
+/**
+ * Revokes every refresh token of a user not yet revoked (password reset, deleted user): redeeming one
+ * then fails with AADSTS50173. Returns how many were revoked.
+ */
+export async function revokeRefreshTokensOfUser(ex: Executor, tenantId: string, userId: string, now: number): Promise<number> {
+  const r = await ex
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
