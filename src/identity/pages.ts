@@ -67,7 +67,7 @@ function csp(nonce: string, formTargets: readonly string[]): string {
 
 function layout(title: string, body: string, nonce: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style nonce="${nonce}">${STYLE}</style></head>
+<meta name="referrer" content="no-referrer"><link rel="icon" href="data:,"><title>${esc(title)}</title><style nonce="${nonce}">${STYLE}</style></head>
 <body><main><div class="brand">Tenantry</div>${body}</main></body></html>`;
 }
 

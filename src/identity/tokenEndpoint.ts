@@ -115,7 +115,9 @@ export class TokenEndpoint {
         throw E.tenantRequired();
       }
       if (!GRANTS.has(grantType)) throw E.unsupportedGrant();
-      if (!tenant) throw E.badRefreshToken(); // refresh tokens are redeemed at their tenant's endpoint
+      // a code redeemed on /organizations or /common belongs to the tenant the user signed in to (found by the code)
+      if (!tenant && grantType === 'authorization_code') tenant = await this.tenantOfCode(param(req.params, 'code'));
+      if (!tenant) throw grantType === 'authorization_code' ? E.invalidCode() : E.badRefreshToken(); // refresh tokens are redeemed at their tenant's endpoint
       // after the tenant is known (on /organizations, from the user name), so the throttled attempt is logged in it
       const ipWait = this.limiter.retryAfter(ipKey, this.throttle.perIp);
       if (ipWait > 0) throw E.throttled(ipWait);
@@ -179,6 +181,12 @@ export class TokenEndpoint {
   private device(req: TokenRequest): Pick<SignInEvent, 'clientAppUsed' | 'deviceDetail'> {
     const d = describeDevice(req.userAgent, req.clientHeaders);
     return { clientAppUsed: d.clientAppUsed, deviceDetail: { browser: d.browser, operatingSystem: d.operatingSystem } };
+  }
+
+  private async tenantOfCode(code: string | undefined): Promise<TenantInfo | undefined> {
+    if (!code || code.length > 512) return undefined;
+    const row = await codesRepo.findAuthorizationCode(this.ctx.store.db, hashToken(this.ctx.secretPepper, code));
+    return row ? findTenant(this.ctx, row.tenant_id) : undefined;
   }
 
   private async tenantOfUser(username: string | undefined): Promise<TenantInfo | undefined> {

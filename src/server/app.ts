@@ -23,6 +23,7 @@ import type { Store } from '../store/db.js';
 import { ensureServerSecret } from '../store/repositories/keys.js';
 import { registerFormParser } from './formBody.js';
 import { doctorRoutes } from './doctorRoutes.js';
+import { defaultPortalRoot, portalRoutes } from './portalRoutes.js';
 import { createGeoLookup } from '../identity/geo.js';
 
 export interface AppConfig {
@@ -44,6 +45,8 @@ export interface AppConfig {
   /** a pino logger; none means silent */
   logger?: FastifyBaseLogger;
   https?: { cert: string; key: string } | null;
+  /** the portal's build output (web/dist); defaults to web/dist beside the package.json */
+  portalRoot?: string;
 }
 
 export interface Services {
@@ -169,5 +172,6 @@ export async function buildApp(cfg: AppConfig): Promise<{ app: FastifyInstance; 
   await app.register(graphRoutes, { ctx: services.ctx, keys: services.keys, logs: services.logs, reportingThrottle: services.reportingThrottle, publicUrl });
   await app.register(async (scope) => legacyReportRoutes(scope, { ctx: services.ctx, keys: services.keys, logs: services.logs, reportingThrottle: services.reportingThrottle, publicUrl, legacy: services.legacy }));
   await app.register(doctorRoutes, { ctx: services.ctx, keys: services.keys, publicUrl, strictDirectoryRead: cfg.strictDirectoryRead ?? false });
+  await app.register(portalRoutes, { root: cfg.portalRoot ?? defaultPortalRoot() });
   return { app, services };
 }
