@@ -1,6 +1,6 @@
 import { newId } from '../lib/crypto.js';
 import { isGuid } from '../lib/guid.js';
-import { isUniqueViolation } from '../store/db.js';
+import { isUniqueViolation, type Executor } from '../store/db.js';
 import * as appsRepo from '../store/repositories/applications.js';
 import * as spRepo from '../store/repositories/servicePrincipals.js';
 import * as usersRepo from '../store/repositories/users.js';
@@ -261,6 +261,62 @@ export async function createPermissionGrant(ctx: DirectoryContext, actor: Actor,
     }, row.created_at);
   });
   return toGrant(row);
+}
+
+const GRANT_WRITE = {
+  scopes: ['DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All'], appRoles: ['DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All'],
+  userRoles: CONSENT_ADMIN_ROLES,
+};
+
+async function loadGrant(ex: Executor, tenantId: string, id: string): Promise<PermissionGrantRow> {
+  const g = typeof id === 'string' && id.length <= 128 ? await spRepo.getPermissionGrant(ex, tenantId, id) : undefined;
+  if (!g) throw notFound(id);
+  return g;
+}
+
+/** PATCH /oauth2PermissionGrants/{id}: only `scope` changes (widen or narrow a consent). */
+export async function updatePermissionGrant(ctx: DirectoryContext, actor: Actor, id: string, rawBody: unknown): Promise<void> {
+  authorize(actor, GRANT_WRITE);
+  const json = asObject(rawBody, 'oAuth2PermissionGrant');
+  rejectUnknown(json, ['scope'], 'oAuth2PermissionGrant');
+  const scopes = (typeof json.scope === 'string' ? json.scope.trim() : '').split(/\s+/).filter(Boolean);
+  if (scopes.length === 0 || scopes.length > 100) throw badRequest("Invalid value specified for property 'scope' of resource 'OAuth2PermissionGrant'.");
+  await ctx.store.transaction(async (trx) => {
+    const g = await loadGrant(trx, actor.tenantId, id);
+    const resource = await spRepo.getServicePrincipal(trx, actor.tenantId, g.resource_id);
+    if (!resource) throw notFound(g.resource_id);
+    const published = (JSON.parse(resource.body) as ServicePrincipalBody).oauth2PermissionScopes;
+    for (const s of scopes) if (!published.some((p) => p.value === s)) throw badRequest(`Invalid scope '${s}' for the resource '${resource.display_name}'.`);
+    const scope = [...new Set(scopes)].join(' ');
+    await spRepo.updatePermissionGrantScope(trx, actor.tenantId, g.id, scope);
+    await recordAudit(trx, actor, {
+      activityDisplayName: 'Update delegated permission grant', category: 'ApplicationManagement', operationType: 'Update',
+      targets: [
+        { id: resource.id, displayName: resource.display_name, type: 'ServicePrincipal', modifiedProperties: [
+          { displayName: 'DelegatedPermissionGrant.Scope', oldValue: auditValue(g.scope), newValue: auditValue(scope) },
+        ] },
+        { id: g.client_id, displayName: null, type: 'ServicePrincipal' },
+      ],
+    }, ctx.clock());
+  });
+}
+
+/** DELETE /oauth2PermissionGrants/{id}: the consent is withdrawn; tokens already issued live on until they expire. */
+export async function deletePermissionGrant(ctx: DirectoryContext, actor: Actor, id: string): Promise<void> {
+  authorize(actor, GRANT_WRITE);
+  await ctx.store.transaction(async (trx) => {
+    const g = await loadGrant(trx, actor.tenantId, id);
+    await spRepo.deletePermissionGrant(trx, actor.tenantId, g.id);
+    await recordAudit(trx, actor, {
+      activityDisplayName: 'Remove delegated permission grant', category: 'ApplicationManagement', operationType: 'Unassign',
+      targets: [
+        { id: g.resource_id, displayName: null, type: 'ServicePrincipal', modifiedProperties: [
+          { displayName: 'DelegatedPermissionGrant.Scope', oldValue: auditValue(g.scope), newValue: null },
+        ] },
+        { id: g.client_id, displayName: null, type: 'ServicePrincipal' },
+      ],
+    }, ctx.clock());
+  });
 }
 
 /** Resolves a scope/resource string (https://graph.microsoft.com/.default, an appId, an identifier URI) to its resource app. */

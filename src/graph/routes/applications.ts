@@ -108,6 +108,18 @@ export function applicationRoutes(app: FastifyInstance, g: GraphSurface, v: Vers
     return g.collection(reply, v, 'oauth2PermissionGrants', (await sps.listPermissionGrants(ctx, actor, { clientId: f.clientId, resourceId: f.resourceId })).map(permissionGrantJson));
   });
 
+  app.patch<IdParams>(`/${v}/oauth2PermissionGrants/:id`, async (req, reply) => {
+    const actor = await g.actor(req);
+    await sps.updatePermissionGrant(ctx, actor, req.params.id, req.body);
+    return reply.code(204).send();
+  });
+
+  app.delete<IdParams>(`/${v}/oauth2PermissionGrants/:id`, async (req, reply) => {
+    const actor = await g.actor(req);
+    await sps.deletePermissionGrant(ctx, actor, req.params.id);
+    return reply.code(204).send();
+  });
+
   app.post(`/${v}/oauth2PermissionGrants`, async (req, reply) => {
     const actor = await g.actor(req);
     return g.entity(reply, v, 'oauth2PermissionGrants', permissionGrantJson(await sps.createPermissionGrant(ctx, actor, req.body)), 201);

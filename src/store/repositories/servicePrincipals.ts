@@ -101,3 +101,11 @@ export async function listPermissionGrants(
 export async function updatePermissionGrantScope(ex: Executor, tenantId: string, id: string, scope: string): Promise<void> {
   await ex.updateTable('permission_grants').set({ scope }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
 }
+
+export async function getPermissionGrant(ex: Executor, tenantId: string, id: string): Promise<PermissionGrantRow | undefined> {
+  return ex.selectFrom('permission_grants').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function deletePermissionGrant(ex: Executor, tenantId: string, id: string): Promise<void> {
+  await ex.deleteFrom('permission_grants').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
