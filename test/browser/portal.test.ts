@@ -1,0 +1,105 @@
+/**
+ * The portal in a real browser (Debian's Chromium through playwright-core), walking the seed the way
+ * a person would: sign in as the tenant's administrator → register "Reporting API application" →
+ * add Microsoft Graph AuditLog.Read.All (Application) → grant admin consent → create a secret and
+ * read its value → then, outside the browser, msal-node gets a token with the copied values and
+ * reads the audit log → back in the portal the app's sign-in and the registration steps are in the
+ * logs. Screenshots of each page go to docs/screenshots/.
+ */
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreatedTenant } from '../../src/directory/tenants.js';
+import { graph, userToken } from '../helpers/api.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { hasChromium, launchChromium, newContext, shoot, watchErrors } from './harness.js';
+
+let s: TestServer;
+let tenant: CreatedTenant;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  s = await startServer({ listen: true });
+  tenant = await s.tenant({ displayName: 'Contoso', domain: 'contoso.example.test' });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.close();
+});
+
+/** From the portal's landing page through the server's sign-in page, back into the portal. */
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Portal navigation' }).getByRole('link', { name });
+
+async function signIn(page: Page, upn: string, password: string, shots = false): Promise<void> {
+  await page.goto(`${s.baseUrl}/`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Email, phone, or Skype').fill(upn);
+  await page.getByLabel('Password').fill(password);
+  if (shots) await shoot(page, '01-sign-in');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+describe.skipIf(!hasChromium)('the portal in Chromium', () => {
+  it('walks the seed: register, permission, admin consent, secret; msal-node uses them; the logs show it all', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+
+    await signIn(page, tenant.admin.userPrincipalName, tenant.admin.password, true);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByText(tenant.tenantId).first().waitFor();
+    await shoot(page, '02-overview');
+
+    await nav(page, 'Custom domain names').click();
+    await page.getByText(tenant.domain).first().waitFor();
+    await shoot(page, '03-custom-domain-names');
+    await nav(page, 'Licences').click();
+    await page.getByRole('heading', { name: 'Licences' }).waitFor();
+    await shoot(page, '04-licences');
+
+    // App registrations → New registration
+    await nav(page, 'App registrations').click();
+    await page.getByRole('button', { name: 'New registration' }).click();
+    await page.getByLabel('Name').fill('Reporting API application');
+    await page.getByLabel(/Accounts in this organizational directory only/).check();
+    await page.getByLabel('Redirect URI').fill('https://localhost');
+    await shoot(page, '05-new-registration');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.getByText('Application (client) ID').waitFor();
+    const clientId = (await page.getByText(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/).first().textContent())!.trim();
+    await shoot(page, '06-app-overview');
+
+    // Certificates & secrets → New client secret → the value, once
+    await page.getByRole('tab', { name: 'Certificates & secrets' }).click();
+    await page.getByRole('button', { name: 'New client secret' }).click();
+    await page.getByLabel('Description').fill('Reporting API');
+    await page.getByRole('button', { name: 'Add' }).click();
+    const secretBox = page.getByRole('textbox', { name: 'New client secret value' });
+    await secretBox.waitFor();
+    const secret = await secretBox.inputValue();
+    expect(secret.length).toBeGreaterThanOrEqual(40);
+    await page.getByText(/won't be able to retrieve it/).waitFor();
+    await shoot(page, '07-certificates-and-secrets');
+
+    // the application object seen through Graph has the secret's hint only, never its value
+    const adminToken = await userToken(s, tenant.tenantId, tenant.admin.userPrincipalName, tenant.admin.password);
+    const apps = await graph<{ value: { appId: string; passwordCredentials: { hint: string; secretText: string | null }[] }[] }>(s, 'GET', '/v1.0/applications', adminToken);
+    const registered = apps.body.value.find((a) => a.appId === clientId)!;
+    expect(registered.passwordCredentials[0]!.hint).toBe(secret.slice(0, 3));
+    expect(registered.passwordCredentials[0]!.secretText).toBeNull();
+
+    // outside the browser: msal-node with the copied domain name, client ID and secret
+    const cca = new ConfidentialClientApplication({
+      auth: { clientId, clientSecret: secret, authority: `${s.baseUrl}/${tenant.domain}`, knownAuthorities: [new URL(s.baseUrl).host] },
+    });
+    const result = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+    expect(result?.accessToken).toBeTruthy();
+
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
