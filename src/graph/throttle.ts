@@ -11,6 +11,6 @@ import { GraphError } from './errors.js';
 export function throttleReporting(g: GraphSurface, actor: Actor): void {
   const app = clientAppOf(actor);
   if (app === undefined) return;
-  const wait = g.deps.reportingThrottle.acquire(actor.tenantId, app);
+  const wait = g.deps.reportingThrottle.acquire(actor.tenantId, app, actor.kind === 'user' ? actor.userId : undefined);
   if (wait > 0) throw new GraphError(429, 'TooManyRequests', throttledMessage(actor.correlationId), { 'retry-after': String(wait) });
 }

@@ -1,6 +1,6 @@
 import type { Actor } from '../directory/actor.js';
 import type { Clock } from '../lib/time.js';
-import { FIRST_PARTY_CLIENTS } from '../directory/catalog.js';
+import { FIRST_PARTY_CLIENTS, PORTAL_APP_ID } from '../directory/catalog.js';
 
 /**
  * Throttling of the reporting API, as Graph's "Identity and access reports" service does it: per
@@ -50,15 +50,19 @@ export class ReportingThrottle {
    * Admits (and counts) one reporting request of `appId` in `tenantId`: 0 when admitted, else the
    * whole seconds (at least 1) until it would be, with nothing counted.
    */
-  acquire(tenantId: string, appId: string): number {
+  acquire(tenantId: string, appId: string, userId?: string): number {
     if (this.cfg === 'off') return 0;
     const now = this.clock();
     this.sweep(now);
+    const app = appId.toLowerCase();
     // Microsoft's own clients have one app id in every tenant: counted across tenants, members of some
-    // tenants could use up every other tenant's share, so they are limited per tenant only
-    const checks: [string, RateLimit][] = FIRST_PARTY_IDS.has(appId.toLowerCase())
-      ? [[`t:${tenantId}:${appId}`, this.cfg.perAppPerTenant]]
-      : [[`t:${tenantId}:${appId}`, this.cfg.perAppPerTenant], [`a:${appId}`, this.cfg.perApp]];
+    // tenants could use up every other tenant's share, so they are limited per tenant only. Tenantry's
+    // portal is every administrator's screen at once: each signed-in user gets the app's share
+    const checks: [string, RateLimit][] = app === PORTAL_APP_ID && userId
+      ? [[`u:${tenantId}:${app}:${userId}`, this.cfg.perAppPerTenant]]
+      : FIRST_PARTY_IDS.has(app)
+        ? [[`t:${tenantId}:${app}`, this.cfg.perAppPerTenant]]
+        : [[`t:${tenantId}:${app}`, this.cfg.perAppPerTenant], [`a:${app}`, this.cfg.perApp]];
     let waitMs = 0;
     for (const [key, limit] of checks) waitMs = Math.max(waitMs, this.waitMs(key, limit, now));
     if (waitMs > 0) return Math.max(1, Math.ceil(waitMs / 1000));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, MiddlewareFactory, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import { PORTAL_APP_ID } from '../../src/directory/catalog.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { appToken, AZURE_CLI, graph, registerApp, tokenRequest, userToken, type RegisteredApp, type Res } from '../helpers/api.js';
 import type { CreatedTenant } from '../../src/directory/tenants.js';
@@ -146,6 +147,11 @@ describe('reporting throttle: the same app in several tenants', () => {
     expect(s.services.reportingThrottle.acquire('tenant-8', app)).toBe(10);
     time.advance(10_000);
     expect(s.services.reportingThrottle.acquire('tenant-8', app)).toBe(0);
+    // the portal: each signed-in user has the app's share in the tenant
+    for (const user of ['u1', 'u2']) {
+      for (let i = 0; i < 5; i++) expect(s.services.reportingThrottle.acquire('tenant-p', PORTAL_APP_ID, user)).toBe(0);
+      expect(s.services.reportingThrottle.acquire('tenant-p', PORTAL_APP_ID, user)).toBe(10);
+    }
   });
 });
 

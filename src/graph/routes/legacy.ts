@@ -50,7 +50,7 @@ export function legacyReportRoutes(app: FastifyInstance, deps: GraphDeps & { leg
       if (!pathTenant || pathTenant.id !== verified.tenantId) throw new Legacy401();
       const actor = await actorFromToken(req, deps.ctx, verified, deps.publicUrl);
       const appId = clientAppOf(actor);
-      const wait = appId === undefined ? 0 : deps.reportingThrottle.acquire(actor.tenantId, appId);
+      const wait = appId === undefined ? 0 : deps.reportingThrottle.acquire(actor.tenantId, appId, actor.kind === 'user' ? actor.userId : undefined);
       if (wait > 0) {
         return send(req, reply, 429, 'Request_ThrottledTemporarily', `Your request is throttled temporarily. Please try after ${wait} seconds.`, { 'retry-after': String(wait) });
       }
