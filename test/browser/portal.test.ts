@@ -99,6 +99,34 @@ describe.skipIf(!hasChromium)('the portal in Chromium', () => {
     const result = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
     expect(result?.accessToken).toBeTruthy();
 
+    // back in the portal: the app's sign-in (service principal view of the beta API) …
+    await nav(page, 'Sign-in logs').click();
+    await page.getByRole('heading', { name: 'Sign-in logs' }).waitFor();
+    await page.getByRole('tab', { name: 'User sign-ins (interactive)' }).waitFor();
+    // the portal's own interactive sign-in, through the page, with the browser it came from
+    await page.getByRole('cell', { name: tenant.admin.userPrincipalName }).first().waitFor();
+    await shoot(page, '08-sign-in-logs');
+    await page.getByRole('tab', { name: 'Service principal sign-ins' }).click();
+    const spRow = page.getByRole('row').filter({ hasText: 'Reporting API application' }).first();
+    await spRow.waitFor();
+    await spRow.click();
+    await page.getByRole('dialog').getByText(clientId).first().waitFor();
+    await shoot(page, '09-sign-in-detail');
+    await page.keyboard.press('Escape');
+
+    // … and the registration steps in the audit log
+    await nav(page, 'Audit logs').click();
+    await page.getByRole('heading', { name: 'Audit logs' }).waitFor();
+    for (const activity of ['Add application', 'Add service principal', 'Update application – Certificates and secrets management']) {
+      await page.getByRole('cell', { name: activity, exact: true }).first().waitFor();
+    }
+    await shoot(page, '10-audit-logs');
+
+    // the doctor, for the app just registered
+    await nav(page, 'Doctor').click();
+    await page.getByRole('heading', { name: 'Doctor' }).waitFor();
+    await shoot(page, '11-doctor');
+
     expect(errors).toEqual([]);
     await context.close();
   });

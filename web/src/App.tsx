@@ -11,7 +11,9 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { Apps20Regular, Globe20Regular, Home20Regular, Ribbon20Regular, SignOut20Regular } from '@fluentui/react-icons';
+import {
+  Apps20Regular, DocumentBulletList20Regular, Globe20Regular, Home20Regular, PersonKey20Regular, Ribbon20Regular, SignOut20Regular, Stethoscope20Regular,
+} from '@fluentui/react-icons';
 import { useMemo, useState, useSyncExternalStore, type ReactElement } from 'react';
 import { getAuthState, signOut, subscribeAuth, type Account } from './auth';
 import { TenantContext, type TenantInfo } from './context';
@@ -19,12 +21,15 @@ import { graph } from './graph';
 import { NARROW, useLoad, useMediaQuery } from './hooks';
 import { AppDetailsPage } from './pages/AppDetails';
 import { AppsPage } from './pages/Apps';
+import { AuditLogsPage } from './pages/AuditLogs';
+import { DoctorPage } from './pages/Doctor';
 import { DomainsPage } from './pages/Domains';
 import { LicensesPage } from './pages/Licenses';
 import { NewRegistrationPage } from './pages/NewRegistration';
 import { NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
 import { SignInPage } from './pages/SignIn';
+import { SignInLogsPage } from './pages/SignInLogs';
 import { href, useRoute } from './router';
 
 const useStyles = makeStyles({
@@ -89,6 +94,9 @@ const NAV: { value: string; label: string; icon: ReactElement }[] = [
   { value: 'domains', label: 'Custom domain names', icon: <Globe20Regular /> },
   { value: 'licenses', label: 'Licences', icon: <Ribbon20Regular /> },
   { value: 'apps', label: 'App registrations', icon: <Apps20Regular /> },
+  { value: 'signins', label: 'Sign-in logs', icon: <PersonKey20Regular /> },
+  { value: 'audits', label: 'Audit logs', icon: <DocumentBulletList20Regular /> },
+  { value: 'doctor', label: 'Doctor', icon: <Stethoscope20Regular /> },
 ];
 
 function Shell({ account }: { account: Account }) {
@@ -183,6 +191,12 @@ function Routes({ route }: { route: string[] }) {
       if (second === 'new' && third === undefined) return <NewRegistrationPage />;
       if (route.length <= 3) return <AppDetailsPage key={second} id={second} section={third ?? 'overview'} />;
       return <NotFoundPage />;
+    case 'signins':
+      return route.length === 1 ? <SignInLogsPage /> : <NotFoundPage />;
+    case 'audits':
+      return route.length === 1 ? <AuditLogsPage /> : <NotFoundPage />;
+    case 'doctor':
+      return route.length === 1 ? <DoctorPage /> : <NotFoundPage />;
     default:
       return <NotFoundPage />;
   }
