@@ -130,4 +130,68 @@ describe.skipIf(!hasChromium)('the portal in Chromium', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('a user without a reporting role sees the role error; a free tenant sees the licence error', async () => {
+    const adminToken = await userToken(s, tenant.tenantId, tenant.admin.userPrincipalName, tenant.admin.password);
+    const created = await graph(s, 'POST', '/v1.0/users', adminToken, {
+      accountEnabled: true, displayName: 'Nora Norole', mailNickname: 'nora', userPrincipalName: `nora@${tenant.domain}`,
+      passwordProfile: { password: 'N0role!Passw0rd', forceChangePasswordNextSignIn: false },
+    });
+    expect(created.status).toBe(201);
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, `nora@${tenant.domain}`, 'N0role!Passw0rd');
+    await nav(page, 'Sign-in logs').click();
+    await page.getByRole('alert').getByText("Your account doesn't have a role that can read sign-in logs.").waitFor();
+    await page.getByRole('alert').getByText('Authentication_RequestFromUnsupportedUserRole').first().waitFor();
+    await shoot(page, '12-sign-in-logs-without-a-role');
+    await context.close();
+
+    const free = await s.tenant({ displayName: 'Fabrikam', domain: 'fabrikam.example.test', license: 'none' });
+    const context2 = await newContext(browser);
+    const page2 = await context2.newPage();
+    await signIn(page2, free.admin.userPrincipalName, free.admin.password);
+    await nav(page2, 'Sign-in logs').click();
+    await page2.getByRole('alert').getByText('Sign-in logs need a Microsoft Entra ID P1 or P2 licence; this tenant has none.').waitFor();
+    await page2.getByRole('alert').getByText('Authentication_RequestFromNonPremiumTenantOrB2CTenant').first().waitFor();
+    await shoot(page2, '13-sign-in-logs-free-tenant');
+    // audit logs need no licence
+    await nav(page2, 'Audit logs').click();
+    await page2.getByRole('cell', { name: 'Add user', exact: true }).first().waitFor();
+    await context2.close();
+  });
+
+  it('works from the keyboard alone, and at 390 px wide', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, tenant.admin.userPrincipalName, tenant.admin.password);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    // Tab through the page until the navigation's "App registrations" has the focus, then Enter
+    let found = false;
+    for (let i = 0; i < 30 && !found; i++) {
+      await page.keyboard.press('Tab');
+      found = await page.evaluate(() => document.activeElement?.textContent?.trim() === 'App registrations');
+    }
+    expect(found).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'App registrations' }).waitFor();
+    await context.close();
+
+    const narrow = await newContext(browser, { width: 390, height: 844 });
+    const phone = await narrow.newPage();
+    errors.push(...watchErrors(phone));
+    await signIn(phone, tenant.admin.userPrincipalName, tenant.admin.password);
+    await phone.getByRole('heading', { name: 'Overview' }).waitFor();
+    // nothing wider than the screen
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shoot(phone, '14-overview-390px');
+    await phone.getByRole('button', { name: 'Navigation menu' }).click();
+    await nav(phone, 'Sign-in logs').click();
+    await phone.getByRole('heading', { name: 'Sign-in logs' }).waitFor();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shoot(phone, '15-sign-in-logs-390px');
+    expect(errors).toEqual([]);
+    await narrow.close();
+  });
 });
