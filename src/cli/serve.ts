@@ -166,7 +166,7 @@ async function runPrimary(s: Settings, logger: Logger): Promise<void> {
   };
   cluster.on('listening', () => {
     listening += 1;
-    if (listening === s.workers) logger.info({ url: s.publicUrl, workers: s.workers }, `Tenantry ready at ${s.publicUrl}`);
+    if (listening === s.workers) logger.info({ url: s.publicUrl, workers: s.workers }, `Tenantry ready at ${s.publicUrl} (portal: ${s.publicUrl}/)`);
   });
   cluster.on('exit', (worker, code, signal) => {
     const info = slots.get(worker.id) ?? { slot: 0, startedAt: 0 };
@@ -256,5 +256,5 @@ async function runServer(flags: ServeFlags, s: Settings, logger: Logger, store: 
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ host: flags.host, port: s.port });
-  if (announce) logger.info({ url: s.publicUrl, store: store.engine }, `Tenantry ready at ${s.publicUrl}`);
+  if (announce) logger.info({ url: s.publicUrl, store: store.engine }, `Tenantry ready at ${s.publicUrl} (portal: ${s.publicUrl}/)`);
 }
