@@ -132,15 +132,28 @@ describe.skipIf(!hasChromium)('the portal in Chromium', () => {
   });
 
   it('a user without a reporting role sees the role error; a free tenant sees the licence error', async () => {
-    const adminToken = await userToken(s, tenant.tenantId, tenant.admin.userPrincipalName, tenant.admin.password);
-    const created = await graph(s, 'POST', '/v1.0/users', adminToken, {
-      accountEnabled: true, displayName: 'Nora Norole', mailNickname: 'nora', userPrincipalName: `nora@${tenant.domain}`,
-      passwordProfile: { password: 'N0role!Passw0rd', forceChangePasswordNextSignIn: false },
-    });
-    expect(created.status).toBe(201);
+    // the administrator creates Nora in the portal and copies the password shown once
+    const adminContext = await newContext(browser);
+    const adminPage = await adminContext.newPage();
+    await signIn(adminPage, tenant.admin.userPrincipalName, tenant.admin.password);
+    await nav(adminPage, 'Users').click();
+    await adminPage.getByRole('button', { name: 'New user' }).click();
+    await adminPage.getByLabel('User principal name').fill('nora');
+    await adminPage.getByLabel('Display name').fill('Nora Norole');
+    await shoot(adminPage, '16-new-user');
+    await adminPage.getByRole('button', { name: 'Create' }).click();
+    const passwordBox = adminPage.getByRole('textbox', { name: 'Password' });
+    await passwordBox.waitFor();
+    const noraPassword = await passwordBox.inputValue();
+    expect(noraPassword.length).toBeGreaterThanOrEqual(12);
+    await nav(adminPage, 'Roles and administrators').click();
+    await adminPage.getByRole('cell', { name: 'Reports Reader', exact: true }).waitFor();
+    await shoot(adminPage, '17-roles-and-administrators');
+    await adminContext.close();
+
     const context = await newContext(browser);
     const page = await context.newPage();
-    await signIn(page, `nora@${tenant.domain}`, 'N0role!Passw0rd');
+    await signIn(page, `nora@${tenant.domain}`, noraPassword);
     await nav(page, 'Sign-in logs').click();
     await page.getByRole('alert').getByText("Your account doesn't have a role that can read sign-in logs.").waitFor();
     await page.getByRole('alert').getByText('Authentication_RequestFromUnsupportedUserRole').first().waitFor();

@@ -12,7 +12,8 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import {
-  Apps20Regular, DocumentBulletList20Regular, Globe20Regular, Home20Regular, PersonKey20Regular, Ribbon20Regular, SignOut20Regular, Stethoscope20Regular,
+  Apps20Regular, DocumentBulletList20Regular, Globe20Regular, Home20Regular, People20Regular, PersonKey20Regular, Ribbon20Regular, ShieldPerson20Regular,
+  SignOut20Regular, Stethoscope20Regular,
 } from '@fluentui/react-icons';
 import { useMemo, useState, useSyncExternalStore, type ReactElement } from 'react';
 import { getAuthState, signOut, subscribeAuth, type Account } from './auth';
@@ -26,10 +27,15 @@ import { DoctorPage } from './pages/Doctor';
 import { DomainsPage } from './pages/Domains';
 import { LicensesPage } from './pages/Licenses';
 import { NewRegistrationPage } from './pages/NewRegistration';
+import { NewUserPage } from './pages/NewUser';
 import { NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
+import { RoleDetailsPage } from './pages/RoleDetails';
+import { RolesPage } from './pages/Roles';
 import { SignInPage } from './pages/SignIn';
 import { SignInLogsPage } from './pages/SignInLogs';
+import { UserDetailsPage } from './pages/UserDetails';
+import { UsersPage } from './pages/Users';
 import { href, useRoute } from './router';
 
 const useStyles = makeStyles({
@@ -93,6 +99,8 @@ const NAV: { value: string; label: string; icon: ReactElement }[] = [
   { value: 'overview', label: 'Overview', icon: <Home20Regular /> },
   { value: 'domains', label: 'Custom domain names', icon: <Globe20Regular /> },
   { value: 'licenses', label: 'Licences', icon: <Ribbon20Regular /> },
+  { value: 'users', label: 'Users', icon: <People20Regular /> },
+  { value: 'roles', label: 'Roles and administrators', icon: <ShieldPerson20Regular /> },
   { value: 'apps', label: 'App registrations', icon: <Apps20Regular /> },
   { value: 'signins', label: 'Sign-in logs', icon: <PersonKey20Regular /> },
   { value: 'audits', label: 'Audit logs', icon: <DocumentBulletList20Regular /> },
@@ -190,6 +198,15 @@ function Routes({ route }: { route: string[] }) {
       if (second === undefined) return <AppsPage />;
       if (second === 'new' && third === undefined) return <NewRegistrationPage />;
       if (route.length <= 3) return <AppDetailsPage key={second} id={second} section={third ?? 'overview'} />;
+      return <NotFoundPage />;
+    case 'users':
+      if (second === undefined) return <UsersPage />;
+      if (second === 'new' && third === undefined) return <NewUserPage />;
+      if (third === undefined) return <UserDetailsPage key={second} id={second} />;
+      return <NotFoundPage />;
+    case 'roles':
+      if (second === undefined) return <RolesPage />;
+      if (third === undefined) return <RoleDetailsPage key={second} id={second} />;
       return <NotFoundPage />;
     case 'signins':
       return route.length === 1 ? <SignInLogsPage /> : <NotFoundPage />;
