@@ -73,6 +73,22 @@ describe.skipIf(!hasChromium)('the portal in Chromium', () => {
     const clientId = (await page.getByText(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/).first().textContent())!.trim();
     await shoot(page, '06-app-overview');
 
+    // API permissions → Add a permission → Microsoft Graph → Application permissions → AuditLog.Read.All
+    await page.getByRole('tab', { name: 'API permissions' }).click();
+    await page.getByRole('button', { name: 'Add a permission' }).click();
+    await page.getByRole('button', { name: /Microsoft Graph/ }).first().click();
+    await page.getByRole('button', { name: /Application permissions/ }).click();
+    await page.getByLabel('Search permissions').fill('AuditLog');
+    await page.getByRole('checkbox', { name: /AuditLog\.Read\.All/ }).check();
+    await shoot(page, '06a-request-api-permissions');
+    await page.getByRole('button', { name: 'Add permissions' }).click();
+    await page.getByRole('row', { name: /AuditLog\.Read\.All/ }).getByText(/Not granted for Contoso/).waitFor();
+    // Grant admin consent for Contoso → Yes
+    await page.getByRole('button', { name: 'Grant admin consent for Contoso' }).click();
+    await page.getByRole('button', { name: 'Yes' }).click();
+    await page.getByRole('row', { name: /AuditLog\.Read\.All/ }).getByText(/^Granted for Contoso/).waitFor();
+    await shoot(page, '06b-api-permissions');
+
     // Certificates & secrets → New client secret → the value, once
     await page.getByRole('tab', { name: 'Certificates & secrets' }).click();
     await page.getByRole('button', { name: 'New client secret' }).click();
@@ -98,6 +114,10 @@ describe.skipIf(!hasChromium)('the portal in Chromium', () => {
     });
     const result = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
     expect(result?.accessToken).toBeTruthy();
+    const audits = await fetch(`${s.baseUrl}/v1.0/auditLogs/directoryAudits`, { headers: { authorization: `Bearer ${result!.accessToken}` } });
+    expect(audits.status).toBe(200);
+    const activities = ((await audits.json()) as { value: { activityDisplayName: string }[] }).value.map((a) => a.activityDisplayName);
+    expect(activities).toEqual(expect.arrayContaining(['Add application', 'Add service principal', 'Add app role assignment to service principal']));
 
     // back in the portal: the app's sign-in (service principal view of the beta API) …
     await nav(page, 'Sign-in logs').click();
@@ -117,17 +137,45 @@ describe.skipIf(!hasChromium)('the portal in Chromium', () => {
     // … and the registration steps in the audit log
     await nav(page, 'Audit logs').click();
     await page.getByRole('heading', { name: 'Audit logs' }).waitFor();
-    for (const activity of ['Add application', 'Add service principal', 'Update application – Certificates and secrets management']) {
+    for (const activity of ['Add application', 'Add service principal', 'Add app role assignment to service principal', 'Update application – Certificates and secrets management']) {
       await page.getByRole('cell', { name: activity, exact: true }).first().waitFor();
     }
     await shoot(page, '10-audit-logs');
 
-    // the doctor, for the app just registered
+    // the doctor, for the app just registered: every prerequisite met
     await nav(page, 'Doctor').click();
     await page.getByRole('heading', { name: 'Doctor' }).waitFor();
+    await page.getByLabel('Application').fill(clientId);
+    await page.getByRole('button', { name: 'Run checks' }).click();
+    await page.getByText('All prerequisites are met').waitFor();
     await shoot(page, '11-doctor');
 
     expect(errors).toEqual([]);
+    // the API explorer, signed in as Graph Explorer: consent to User.Read on the server's page, then
+    // a call it has no consent for is refused as Graph refuses it, until the user consents to it
+    await nav(page, 'API explorer').click();
+    await page.getByRole('button', { name: 'Sign in to Graph Explorer' }).click();
+    await page.getByRole('heading', { name: 'Permissions requested' }).waitFor();
+    await shoot(page, '18-consent');
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await page.getByRole('heading', { name: 'API explorer' }).waitFor();
+    await page.getByLabel('Request URL').fill(`${s.baseUrl}/v1.0/auditLogs/directoryAudits?$top=5`);
+    await page.getByRole('button', { name: 'Run query' }).click();
+    await page.getByRole('region', { name: 'Response' }).getByText(/^403/).waitFor();
+    await page.getByLabel('Response body').getByText(/Authentication_MSGraphPermissionMissing/).waitFor();
+    await shoot(page, '19-api-explorer-403');
+    await page.getByRole('button', { name: 'Modify permissions' }).click();
+    await page.getByRole('button', { name: 'Consent to AuditLog.Read.All' }).click();
+    await page.getByRole('heading', { name: 'Permissions requested' }).waitFor();
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await page.getByRole('heading', { name: 'API explorer' }).waitFor();
+    await page.getByLabel('Request URL').fill(`${s.baseUrl}/v1.0/auditLogs/directoryAudits?$top=5`);
+    await page.getByRole('button', { name: 'Run query' }).click();
+    await page.getByRole('region', { name: 'Response' }).getByText(/^200/).waitFor();
+    await shoot(page, '20-api-explorer');
+
+    // the one 403 asked for above is Chromium's only complaint
+    expect(errors).toEqual(['console: Failed to load resource: the server responded with a status of 403 (Forbidden)']);
     await context.close();
   });
 

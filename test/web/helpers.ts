@@ -72,14 +72,18 @@ export function resetBrowser(path = '/'): void {
  * Signs the portal in the way the browser would: a pending sign-in in sessionStorage, the redirect
  * back with `?code=`, and a token endpoint (the handler) that answers it.
  */
-export async function signInWith(tokenHandler: Handler, opts: { route?: string; expiresIn?: number; refreshToken?: string } = {}): Promise<Call[]> {
+export async function signInWith(
+  tokenHandler: Handler,
+  opts: { route?: string; expiresIn?: number; refreshToken?: string; /** more claims in the portal's access token (`wids`, …) */ claims?: Record<string, unknown> } = {},
+): Promise<Call[]> {
   sessionStorage.setItem(PENDING_KEY, JSON.stringify({ state: 'st', nonce: 'no', verifier: 'v'.repeat(43), route: opts.route ?? '#/overview' }));
   window.history.replaceState(null, '', '/?code=the-code&state=st');
   const calls = mockFetch(async (call) => {
-    if (call.method === 'POST' && call.url.pathname === '/organizations/oauth2/v2.0/token') {
+    // the portal's code (another client's, such as Graph Explorer's, goes to the handler)
+    if (call.method === 'POST' && call.url.pathname === '/organizations/oauth2/v2.0/token' && (form(call).client_id ?? CLIENT_ID) === CLIENT_ID) {
       return json({
         token_type: 'Bearer',
-        access_token: accessToken(1),
+        access_token: accessToken(1, opts.claims),
         refresh_token: opts.refreshToken ?? 'R1',
         id_token: jwt({ aud: CLIENT_ID, nonce: 'no', tid: TENANT_ID, preferred_username: UPN, name: 'Admin', oid: 'u1' }),
         expires_in: opts.expiresIn ?? 3600,

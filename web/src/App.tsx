@@ -12,7 +12,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import {
-  Apps20Regular, DocumentBulletList20Regular, Globe20Regular, Home20Regular, People20Regular, PersonKey20Regular, Ribbon20Regular, ShieldPerson20Regular,
+  Apps20Regular, Code20Regular, DocumentBulletList20Regular, Globe20Regular, Home20Regular, People20Regular, PersonKey20Regular, Ribbon20Regular, ShieldPerson20Regular,
   SignOut20Regular, Stethoscope20Regular,
 } from '@fluentui/react-icons';
 import { useMemo, useState, useSyncExternalStore, type ReactElement } from 'react';
@@ -24,6 +24,7 @@ import { AppDetailsPage } from './pages/AppDetails';
 import { AppsPage } from './pages/Apps';
 import { AuditLogsPage } from './pages/AuditLogs';
 import { DoctorPage } from './pages/Doctor';
+import { ExplorerPage } from './pages/Explorer';
 import { DomainsPage } from './pages/Domains';
 import { LicensesPage } from './pages/Licenses';
 import { NewRegistrationPage } from './pages/NewRegistration';
@@ -105,6 +106,7 @@ const NAV: { value: string; label: string; icon: ReactElement }[] = [
   { value: 'signins', label: 'Sign-in logs', icon: <PersonKey20Regular /> },
   { value: 'audits', label: 'Audit logs', icon: <DocumentBulletList20Regular /> },
   { value: 'doctor', label: 'Doctor', icon: <Stethoscope20Regular /> },
+  { value: 'explorer', label: 'API explorer', icon: <Code20Regular /> },
 ];
 
 function Shell({ account }: { account: Account }) {
@@ -214,6 +216,8 @@ function Routes({ route }: { route: string[] }) {
       return route.length === 1 ? <AuditLogsPage /> : <NotFoundPage />;
     case 'doctor':
       return route.length === 1 ? <DoctorPage /> : <NotFoundPage />;
+    case 'explorer':
+      return route.length === 1 ? <ExplorerPage /> : <NotFoundPage />;
     default:
       return <NotFoundPage />;
   }

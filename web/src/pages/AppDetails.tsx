@@ -71,7 +71,7 @@ export function AppDetailsPage({ id, section }: { id: string; section: string })
           </TabList>
           {section === 'overview' ? <AppOverview app={a} /> : null}
           {section === 'credentials' ? <AppSecrets app={a} reload={app.reload} /> : null}
-          {section === 'permissions' ? <AppPermissions app={a} /> : null}
+          {section === 'permissions' ? <AppPermissions app={a} reload={app.reload} /> : null}
         </>
       ) : null}
     </Page>
