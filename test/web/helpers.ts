@@ -1,5 +1,10 @@
+import { configure } from '@testing-library/dom';
 import { vi } from 'vitest';
 import { CLIENT_ID, navigation, resetAuthForTests, start } from '../../web/src/auth';
+
+// findBy*/waitFor wait up to 5 s rather than 1 s: CI runs these files beside the server tests on two
+// cores, where a render after a click can take longer than a second
+configure({ asyncUtilTimeout: 5000 });
 
 export const ORIGIN = 'https://portal.test';
 export const TENANT_ID = '41597817-a714-45ca-bf89-6d1f61ad6198';
