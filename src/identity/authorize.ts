@@ -52,7 +52,7 @@ export interface PermissionView {
 export type Page =
   | { view: 'login'; ctx: string; csrf: string; username: string; error: string | null; clientName: string }
   | { view: 'consent'; ctx: string; csrf: string; clientName: string; publisher: string; userPrincipalName: string; permissions: PermissionView[]; canConsentForOrg: boolean }
-  | { view: 'error'; title: string; code: number; message: string; correlationId: string; requestId: string; timestamp: number }
+  | { view: 'error'; title: string; code: number; message: string; correlationId: string; requestId: string; timestamp: number; back?: string }
   | { view: 'signedOut' };
 
 export type BrowserOutcome =
@@ -277,7 +277,7 @@ export class AuthorizeEndpoint {
     const roles = await this.tokens.reads(tenant).roleIdsOf(session.user.id);
     const isAdmin = roles.some((r) => (CONSENT_ADMIN_ROLES as readonly string[]).includes(r));
     const forOrg = isAdmin && get(req.params, 'for_org') === 'on';
-    if (need.missing.some((p) => p.adminConsentRequired) && !isAdmin) return this.needAdminApproval(req, pending.corr, tenant, client, session.user);
+    if (need.missing.some((p) => p.adminConsentRequired) && !isAdmin) return this.needAdminApproval(req, pending, tenant, client, session.user);
     if (need.missing.length > 0) {
       await recordConsent(this.ctx, {
         user: session.user, roles, clientSp: need.clientSp, resourceSp: need.resourceSp, scopes: need.missing.map((p) => p.value),
@@ -330,7 +330,7 @@ export class AuthorizeEndpoint {
     if (pending.pr === 'none') return back(new OAuthError(400, 'consent_required', 65001, E.consentRequired(client.appId, client.displayName).description));
     const roles = await this.tokens.reads(tenant).roleIdsOf(user.id);
     const isAdmin = roles.some((r) => (CONSENT_ADMIN_ROLES as readonly string[]).includes(r));
-    if (need.missing.some((p) => p.adminConsentRequired) && !isAdmin) return this.needAdminApproval(req, pending.corr, tenant, client, user, cookies);
+    if (need.missing.some((p) => p.adminConsentRequired) && !isAdmin) return this.needAdminApproval(req, pending, tenant, client, user, cookies);
     const csrf = this.csrfOf(req, cookies);
     const signed = this.seal({ ...pending, x: csrf, uid: user.id, sh: sessionHash, exp: this.ctx.clock() + INTERACTION_MS });
     const shown = need.missing.length > 0 ? need.missing : need.all;
@@ -394,9 +394,18 @@ export class AuthorizeEndpoint {
     return { kind: 'page', status, cookies, formTargets: [pending.ru], page: { view: 'login', ctx: signed, csrf, username, error, clientName: client.displayName } };
   }
 
-  private needAdminApproval(req: BrowserRequest, correlationId: string, tenant: TenantRef, client: ClientInfo, user: UserRow, cookies: Cookie[] = []): Promise<BrowserOutcome> {
+  private async needAdminApproval(req: BrowserRequest, pending: Pending, tenant: TenantRef, client: ClientInfo, user: UserRow, cookies: Cookie[] = []): Promise<BrowserOutcome> {
     const err = new OAuthError(403, 'access_denied', 90094, `${client.displayName} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.`);
-    return this.errorPage(req, correlationId, err, tenant, { appId: client.appId, displayName: client.displayName }, user, 'Need admin approval', cookies);
+    const out = await this.errorPage(req, pending.corr, err, tenant, { appId: client.appId, displayName: client.displayName }, user, 'Need admin approval', cookies);
+    // "Return to the application without granting consent": the validated redirect URI learns of the refusal
+    if (out.kind === 'page' && out.page.view === 'error' && pending.rm !== 'form_post') {
+      out.page.back = appendParams(pending.ru, {
+        error: 'access_denied', error_subcode: 'cancel', state: pending.st,
+        error_description: `AADSTS65004: User declined to consent to access the app. Trace ID: ${req.requestId} Correlation ID: ${pending.corr}`,
+      }, pending.rm);
+      out.formTargets = [pending.ru];
+    }
+    return out;
   }
 
   private expiredForm(req: BrowserRequest): BrowserOutcome {

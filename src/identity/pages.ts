@@ -103,6 +103,7 @@ ${page.canConsentForOrg ? '<label><input type="checkbox" name="for_org" id="for_
 <div class="row"><button class="secondary" type="submit" name="decision" value="cancel">Cancel</button><button class="primary" type="submit" name="decision" value="accept">Accept</button></div></form>`;
     case 'error':
       return `<h1>${esc(page.title)}</h1><div class="err" role="alert">AADSTS${page.code}: ${esc(page.message)}</div>
+${page.back ? `<p><a href="${esc(page.back)}" id="back">Return to the application without granting consent</a></p>` : ''}
 <div class="detail">Request Id: ${esc(page.requestId)}<br>Correlation Id: ${esc(page.correlationId)}<br>Timestamp: ${esc(aadTimestamp(page.timestamp))}</div>`;
     case 'signedOut':
       return '<h1>You signed out of your account</h1><p>It\'s a good idea to close all browser windows.</p>';

@@ -335,8 +335,11 @@ export class TokenEndpoint {
     const consented = client.sp
       ? await consentedScopes(this.reads(tenant), { spId: client.sp.id, appId: client.appId }, resourceSp, user.id)
       : new Set<string>();
-    const granted = parsed.requested === 'default' ? [...consented].sort() : parsed.requested;
-    if (granted.length === 0 || granted.some((s) => !consented.has(s))) throw E.consentRequired(client.appId, client.displayName ?? client.appId);
+    // as in Entra, a token carries every permission consented for the resource, not only those asked
+    // for (incremental consent adds to what the next token holds)
+    if (parsed.requested !== 'default' && parsed.requested.some((s) => !consented.has(s))) throw E.consentRequired(client.appId, client.displayName ?? client.appId);
+    const granted = [...consented].sort();
+    if (granted.length === 0) throw E.consentRequired(client.appId, client.displayName ?? client.appId);
     return { ...parsed, resourceSp, granted };
   }
 

@@ -232,7 +232,7 @@ describe.skipIf(!hasChromium)('the portal in Chromium', () => {
     let found = false;
     for (let i = 0; i < 30 && !found; i++) {
       await page.keyboard.press('Tab');
-      found = await page.evaluate(() => document.activeElement?.textContent?.trim() === 'App registrations');
+      found = (await page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''")) === 'App registrations';
     }
     expect(found).toBe(true);
     await page.keyboard.press('Enter');
@@ -245,12 +245,12 @@ describe.skipIf(!hasChromium)('the portal in Chromium', () => {
     await signIn(phone, tenant.admin.userPrincipalName, tenant.admin.password);
     await phone.getByRole('heading', { name: 'Overview' }).waitFor();
     // nothing wider than the screen
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shoot(phone, '14-overview-390px');
     await phone.getByRole('button', { name: 'Navigation menu' }).click();
     await nav(phone, 'Sign-in logs').click();
     await phone.getByRole('heading', { name: 'Sign-in logs' }).waitFor();
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shoot(phone, '15-sign-in-logs-390px');
     expect(errors).toEqual([]);
     await narrow.close();

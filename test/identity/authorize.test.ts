@@ -173,6 +173,11 @@ describe('the sign-in page and consent', () => {
     expect(r.html).toContain('Need admin approval');
     expect(r.html).toContain('AADSTS90094');
     expect(r.location).toBeUndefined();
+    // the way back tells the app the user could not consent
+    const back = /<a href="([^"]+)" id="back">/.exec(r.html)![1]!.replace(/&amp;/g, '&');
+    expect(back.startsWith(`${SPA_REDIRECT}?`)).toBe(true);
+    expect(redirectParams(back).get('error')).toBe('access_denied');
+    expect(redirectParams(back).get('state')).toBe('st-1');
   });
 
   it('declining consent sends access_denied (AADSTS65004) back to the app', async () => {
@@ -281,6 +286,16 @@ describe('Graph Explorer (the portal\'s API explorer): consent per scope, as in 
     expect(more.status).toBe(200);
     expect(more.html).toContain('Application.Read.All');
     expect(more.html).not.toContain('(Microsoft Graph: Directory.Read.All)');
+    const accepted = await b.post(formAction(more.html), { ctx: field(more.html, 'ctx'), csrf: field(more.html, 'csrf'), decision: 'accept' });
+    expect(redirectParams(accepted.location!).get('code')).toBeTruthy();
+    // incremental consent: a token asked for one scope carries every scope the user consented to, as in Entra
+    const p = pkce();
+    const again = await b.get(authorizeUrl(t.tenantId, {
+      client_id: GRAPH_EXPLORER_APP_ID, response_type: 'code', redirect_uri: `${s.baseUrl}/`, scope: 'openid Directory.Read.All', state: 'ge', code_challenge: p.challenge, code_challenge_method: 'S256',
+    }));
+    const r = await tokenRequest(s, t.tenantId, { grant_type: 'authorization_code', client_id: GRAPH_EXPLORER_APP_ID, code: redirectParams(again.location!).get('code')!, redirect_uri: `${s.baseUrl}/`, code_verifier: p.verifier });
+    expect(r.status).toBe(200);
+    expect(String(decodeJwt(r.body.access_token as string).scp).split(' ')).toEqual(['Application.Read.All', 'Directory.Read.All']);
   });
 });
 
