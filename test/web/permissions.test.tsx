@@ -1,14 +1,13 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options {"url": "https://portal.test/"}
-import { FluentProvider, webLightTheme } from '@fluentui/react-components';
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../web/src/App';
 import type { AppRoleAssignment, Application, PermissionGrant, RequiredResourceAccess } from '../../web/src/graph';
 import { addRequiredAccess, mergeScope, removeRequiredAccess, type ApiServicePrincipal } from '../../web/src/permissions';
 import { CONSENT_ROLE_EXPLANATION } from '../../web/src/pages/AppPermissions';
 import { TENANT_ID, captureNavigation, graphError, json, resetBrowser, signInWith, type Call } from './helpers';
+import { dialogClosed, findDialog, renderPortal } from './ui';
 
 /**
  * API permissions of an app registration against a fake Graph: the configured permissions and
@@ -145,26 +144,8 @@ function fakeGraph(opts: FakeOptions = {}) {
 const sent = (requests: Call[], method: string, path: string) =>
   requests.filter((c) => c.method === method && decodeURIComponent(c.url.pathname) === path).map((c) => (c.body ? JSON.parse(c.body) as unknown : null));
 
-function renderPortal() {
-  return render(
-    <FluentProvider theme={webLightTheme}>
-      <App />
-    </FluentProvider>,
-  );
-}
 
-/** An open dialog or drawer by its title (tabster under happy-dom marks it aria-hidden; Chromium does not: see portal.test.tsx). */
-async function findDialog(name: string): Promise<HTMLElement> {
-  const title = await screen.findByText(name, { selector: 'h2' });
-  const dialog = title.closest<HTMLElement>('[role="dialog"]')!;
-  dialog.removeAttribute('aria-hidden');
-  return dialog;
-}
 
-async function dialogClosed(name: string): Promise<void> {
-  await waitFor(() => expect(screen.queryByText(name, { selector: 'h2' })).toBeNull());
-  for (const el of document.querySelectorAll('body > [aria-hidden="true"]')) el.removeAttribute('aria-hidden');
-}
 
 async function openPermissions(g: ReturnType<typeof fakeGraph>, wids: string[] = [GLOBAL_ADMIN]) {
   await signInWith(g.handler, { route: '#/apps/app-obj/permissions', claims: wids.length > 0 ? { wids } : {} });

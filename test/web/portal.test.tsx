@@ -1,12 +1,11 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options {"url": "https://portal.test/"}
-import { FluentProvider, webLightTheme } from '@fluentui/react-components';
-import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../web/src/App';
 import type { Application, PasswordCredential } from '../../web/src/graph';
 import { TENANT_ID, UPN, captureNavigation, graphError, json, resetBrowser, signInWith, type Call } from './helpers';
+import { dialogClosed, findDialog, renderPortal } from './ui';
 
 /**
  * The portal's pages against a fake Graph: what they show, the requests they send, and how they
@@ -95,32 +94,8 @@ function fakeGraph(opts: FakeOptions = {}) {
   return { handler, apps, sps, requests };
 }
 
-function renderPortal() {
-  return render(
-    <FluentProvider theme={webLightTheme}>
-      <App />
-    </FluentProvider>,
-  );
-}
 
-/**
- * An open dialog, by its title. Under happy-dom, Fluent's focus manager (tabster) marks the open
- * dialog itself aria-hidden, which Chromium does not (checked with the built portal: the dialog and
- * its title are in the accessibility tree); the attribute is dropped here so that roles and names
- * are computed as in a browser.
- */
-async function findDialog(name: string): Promise<HTMLElement> {
-  const title = await screen.findByText(name, { selector: 'h2' });
-  const dialog = title.closest<HTMLElement>('[role="dialog"]')!;
-  dialog.removeAttribute('aria-hidden');
-  return screen.getByRole('dialog', { name });
-}
 
-/** Once a dialog has closed, tabster under happy-dom leaves the rest of the page aria-hidden (Chromium restores it). */
-async function dialogClosed(name: string): Promise<void> {
-  await waitFor(() => expect(screen.queryByText(name, { selector: 'h2' })).toBeNull());
-  for (const el of document.querySelectorAll('body > [aria-hidden="true"]')) el.removeAttribute('aria-hidden');
-}
 
 const sent = (requests: Call[], method: string, path: string) => requests.filter((c) => c.method === method && decodeURIComponent(c.url.pathname) === path);
 

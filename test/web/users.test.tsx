@@ -13,6 +13,7 @@ import { UserDetailsPage } from '../../web/src/pages/UserDetails';
 import { UsersPage } from '../../web/src/pages/Users';
 import { useRoute } from '../../web/src/router';
 import { ORIGIN, captureNavigation, graphError, json, resetBrowser, signInWith, type Call } from './helpers';
+import { findDialog } from './ui';
 
 /**
  * The Users and "Roles and administrators" pages against a fake Graph: the requests they send
@@ -185,13 +186,6 @@ function renderPages() {
   );
 }
 
-/** An open dialog by its title (tabster under happy-dom marks it aria-hidden; Chromium does not: see portal.test.tsx). */
-async function findDialog(name: string): Promise<HTMLElement> {
-  const title = await screen.findByText(name, { selector: 'h2' });
-  const dialog = title.closest<HTMLElement>('[role="dialog"]')!;
-  dialog.removeAttribute('aria-hidden');
-  return screen.getByRole('dialog', { name });
-}
 
 /** Queries inside an open dialog; tabster under happy-dom may mark it aria-hidden again at any moment, so that is dropped first. */
 function inDialog(dialog: HTMLElement) {
