@@ -25,12 +25,15 @@ export function toGraphError(err: unknown): GraphError {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-/** A Graph path (`/v1.0/…`, `/beta/…`) or an absolute `@odata.nextLink` on this origin, as a URL. */
+/**
+ * A Graph path (`/v1.0/…`, `/beta/…`), Tenantry's own API (`/tenantry/…`, e.g. the doctor, which takes
+ * the same Graph token) or an absolute `@odata.nextLink` on this origin, as a URL.
+ */
 function graphUrl(pathOrUrl: string): URL {
   const url = new URL(pathOrUrl, window.location.origin);
   // the token goes to this origin only (a nextLink is absolute: it must point here too)
   if (url.origin !== window.location.origin) throw new GraphError(0, 'ClientError', `Refusing to send the access token to ${url.origin}.`);
-  if (!/^\/(v1\.0|beta)\//.test(url.pathname)) throw new GraphError(0, 'ClientError', `Not a Microsoft Graph path: ${url.pathname}`);
+  if (!/^\/(v1\.0|beta|tenantry)\//.test(url.pathname)) throw new GraphError(0, 'ClientError', `Not a Microsoft Graph path: ${url.pathname}`);
   return url;
 }
 

@@ -17,11 +17,10 @@ import {
 } from '@fluentui/react-components';
 import { Stethoscope20Regular } from '@fluentui/react-icons';
 import { useRef, useState, type FormEvent } from 'react';
-import { getAccessToken, refreshAccessToken } from '../auth';
 import { CopyButton } from '../components/CopyButton';
 import { Page } from '../components/Page';
 import { useTenant } from '../context';
-import { GraphError, graph, toGraphError, type Application } from '../graph';
+import { GraphError, graph, graphRequest, toGraphError, type Application } from '../graph';
 import { useLoad } from '../hooks';
 
 // ---------------------------------------------------------------- GET /tenantry/doctor
@@ -47,42 +46,14 @@ export interface DoctorReport {
   steps: DoctorStep[];
 }
 
-async function errorOf(res: Response): Promise<GraphError> {
-  let body: unknown = null;
-  try {
-    body = await res.json();
-  } catch {
-    // not JSON
-  }
-  const e = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
-  if (e && typeof e === 'object') {
-    const { code, message, innerError } = e as { code?: unknown; message?: unknown; innerError?: unknown };
-    return new GraphError(res.status, typeof code === 'string' ? code : `HTTP${res.status}`, typeof message === 'string' ? message : res.statusText,
-      innerError && typeof innerError === 'object' ? (innerError as Record<string, unknown>) : {});
-  }
-  return new GraphError(res.status, `HTTP${res.status}`, `The server answered ${res.status} ${res.statusText}.`);
-}
-
 /**
  * `GET /tenantry/doctor?clientId=<appId>[&user=<upn>]` with the signed-in user's Graph token (the
- * tenant is the token's, never a parameter). Not a Graph path, so not through graph.ts (which only
- * sends the token to /v1.0 and /beta); a 401 refreshes the token and retries once, as graph.ts does.
+ * tenant is the token's, never a parameter), through graph.ts: a 401 refreshes the token and retries once.
  */
 export async function fetchDoctorReport(clientId: string, user?: string): Promise<DoctorReport> {
   const q = new URLSearchParams({ clientId });
   if (user) q.set('user', user);
-  const url = `/tenantry/doctor?${q.toString()}`;
-  const send = async (token: string): Promise<Response> => {
-    try {
-      return await fetch(url, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, credentials: 'omit', cache: 'no-store' });
-    } catch (err) {
-      throw new GraphError(0, 'NetworkError', `The server could not be reached: ${(err as Error).message}`);
-    }
-  };
-  let res = await send(await getAccessToken());
-  if (res.status === 401) res = await send(await refreshAccessToken());
-  if (!res.ok) throw await errorOf(res);
-  const report = (await res.json()) as DoctorReport;
+  const report = await graphRequest<DoctorReport>('GET', `/tenantry/doctor?${q.toString()}`);
   if (!report || !Array.isArray(report.steps)) throw new GraphError(0, 'ClientError', 'The doctor answered without a list of steps.');
   return report;
 }
