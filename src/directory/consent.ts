@@ -35,11 +35,14 @@ export async function recordConsent(ctx: DirectoryContext, c: ConsentInput): Pro
   const consentType = c.onBehalfOfAll ? 'AllPrincipals' : 'Principal';
   const principalId = c.onBehalfOfAll ? null : c.user.id;
   await ctx.store.transaction(async (trx) => {
+    // two tabs (or a double click) consenting at once must not add two grants or lose a scope
+    await spRepo.lockServicePrincipal(trx, ctx.store.engine, tenantId, c.clientSp.id);
     const now = ctx.clock();
     const existing = (await spRepo.listPermissionGrants(trx, tenantId, { clientId: c.clientSp.id, resourceId: c.resourceSp.id }))
       .find((g) => g.consent_type === consentType && g.principal_id === principalId);
     const before = existing ? existing.scope.split(' ').filter(Boolean) : [];
     const scope = [...new Set([...before, ...c.scopes])].join(' ');
+    if (existing && scope === existing.scope) return; // already given (a repeated post): nothing to record
     if (existing) await spRepo.updatePermissionGrantScope(trx, tenantId, existing.id, scope);
     else {
       await spRepo.insertPermissionGrant(trx, {

@@ -60,6 +60,8 @@ export function parseDate(v: unknown, key: string): number | undefined {
 
 /** Redirect URIs: absolute, no fragment; https, or http only for loopback hosts. */
 export function isValidRedirectUri(s: string): boolean {
+  // printable ASCII only, none of the characters a URI never holds raw (they would reach a Location header as they are)
+  if (s.length > 256 || !/^[\x21-\x7e]+$/.test(s) || /["<>\\^`{|}]/.test(s)) return false;
   let u: URL;
   try {
     u = new URL(s);

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { constantTimeEqual, hashToken, randomToken } from '../lib/crypto.js';
+import { constantTimeEqual, dummyPasswordHash, hashToken, randomToken, verifyPassword } from '../lib/crypto.js';
 import { isGuid } from '../lib/guid.js';
 import * as codesRepo from '../store/repositories/authorization.js';
 import * as usersRepo from '../store/repositories/users.js';
@@ -140,7 +140,8 @@ export class AuthorizeEndpoint {
       if (!tenant && !FIRST_PARTY_CLIENTS.some((c) => c.appId === clientId.toLowerCase()) && isGuid(clientId)) {
         return fail(undefined, new OAuthError(400, 'invalid_request', 50194, `Application '${clientId}' is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications. Use a tenant-specific endpoint or configure the application to be multi-tenant.`));
       }
-      return fail(tenant, E.unknownApp(clientId, tenant?.id ?? seg), { appId: clientId.slice(0, 36), displayName: null });
+      // quoted short: the page must not carry whatever text a link's author put in the parameter
+      return fail(tenant, E.unknownApp(clientId.slice(0, 64), tenant?.id ?? seg.slice(0, 64)), { appId: clientId.slice(0, 36), displayName: null });
     }
     const app = { appId: client.appId, displayName: client.displayName };
 
@@ -228,7 +229,9 @@ export class AuthorizeEndpoint {
     const retry = (message: string) => this.loginPage(req, pending, client ?? placeholderClient(pending.cid), message, username);
     if (!username || !password) return retry('Enter your username and password.');
     if (!tenant || !client) {
-      // no tenant by that domain, or the client does not exist there: the same words as a wrong password
+      // no tenant by that domain, or the client does not exist there: the same words as a wrong
+      // password, after the same hashing work, so neither words nor timing tell which domains exist
+      await verifyPassword(password, await dummyPasswordHash());
       return retry(BAD_CREDENTIALS);
     }
     const ipWait = this.tokens.limiter.retryAfter(`ip:${req.ipAddress ?? ''}`, this.tokens.throttle.perIp);
@@ -278,9 +281,12 @@ export class AuthorizeEndpoint {
     const isAdmin = roles.some((r) => (CONSENT_ADMIN_ROLES as readonly string[]).includes(r));
     const forOrg = isAdmin && get(req.params, 'for_org') === 'on';
     if (need.missing.some((p) => p.adminConsentRequired) && !isAdmin) return this.needAdminApproval(req, pending, tenant, client, session.user);
-    if (need.missing.length > 0) {
+    // for the organisation: everything the request names (what the admin holds personally says
+    // nothing of what others have); for oneself: what is still missing
+    const toGrant = forOrg ? need.all : need.missing;
+    if (toGrant.length > 0) {
       await recordConsent(this.ctx, {
-        user: session.user, roles, clientSp: need.clientSp, resourceSp: need.resourceSp, scopes: need.missing.map((p) => p.value),
+        user: session.user, roles, clientSp: need.clientSp, resourceSp: need.resourceSp, scopes: toGrant.map((p) => p.value),
         onBehalfOfAll: forOrg, ipAddress: req.ipAddress, userAgent: req.userAgent, correlationId: pending.corr,
       });
     }
@@ -333,7 +339,8 @@ export class AuthorizeEndpoint {
     if (need.missing.some((p) => p.adminConsentRequired) && !isAdmin) return this.needAdminApproval(req, pending, tenant, client, user, cookies);
     const csrf = this.csrfOf(req, cookies);
     const signed = this.seal({ ...pending, x: csrf, uid: user.id, sh: sessionHash, exp: this.ctx.clock() + INTERACTION_MS });
-    const shown = need.missing.length > 0 ? need.missing : need.all;
+    // an administrator may consent for the organisation, which covers all the request names
+    const shown = isAdmin || need.missing.length === 0 ? need.all : need.missing;
     return {
       kind: 'page', status: 200, cookies, formTargets: [pending.ru],
       page: { view: 'consent', ctx: signed, csrf, clientName: client.displayName, publisher: client.publisherDomain, userPrincipalName: user.user_principal_name, permissions: shown, canConsentForOrg: isAdmin },
@@ -430,6 +437,7 @@ export class AuthorizeEndpoint {
       error_uri: `https://login.microsoftonline.com/error?code=${err.code}`,
     };
     if (state !== undefined) params.state = state;
+    if (tenant) params.iss = issuerFor(this.publicUrl, tenant.id);
     return this.respond(req, redirectUri, mode, params, cookies);
   }
 
@@ -473,7 +481,10 @@ export class AuthorizeEndpoint {
     const have = req.cookies[CSRF_COOKIE];
     if (have && /^[A-Za-z0-9_-]{43}$/.test(have)) return have;
     const fresh = cookies.find((c) => c.name === CSRF_COOKIE)?.value ?? randomToken(32);
-    if (!cookies.some((c) => c.name === CSRF_COOKIE)) cookies.push({ name: CSRF_COOKIE, value: fresh, maxAge: 24 * 3600, sameSite: 'Strict' });
+    // Lax, not Strict: the way here from an app is a cross-site navigation, which would never carry a
+    // Strict cookie, so every sign-in would replace it and break forms open in other tabs; the posts
+    // it protects are same-site, and the token must also match the signed form
+    if (!cookies.some((c) => c.name === CSRF_COOKIE)) cookies.push({ name: CSRF_COOKIE, value: fresh, maxAge: 24 * 3600, sameSite: 'Lax' });
     return fresh;
   }
 

@@ -28,6 +28,7 @@ export function openIdConfiguration(publicUrl: string, tenantSegment: string, te
     claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
     tenant_region_scope: tenantId ? 'WW' : null,
     cloud_instance_name: new URL(publicUrl).host,
     cloud_graph_host_name: new URL(publicUrl).host,

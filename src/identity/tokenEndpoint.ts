@@ -320,8 +320,12 @@ export class TokenEndpoint {
       if (!r) throw E.invalidScope(s);
       if (resource && resource.appId !== r.appId) throw E.multipleResources();
       resource = r;
-      if (name === '.default') requested = 'default';
-      else if (requested !== 'default') {
+      // /.default stands alone: with other permissions of the resource it is not a valid request
+      if (name === '.default') {
+        if (requested !== 'default' && requested.length > 0) throw E.invalidScope(scope);
+        requested = 'default';
+      } else {
+        if (requested === 'default') throw E.invalidScope(scope);
         if (!r.permissions.some((p) => p.scopeId && p.value === name)) throw E.invalidScope(s);
         requested.push(name);
       }
@@ -444,7 +448,6 @@ export class TokenEndpoint {
     partial.user = { id: row.user_id, userPrincipalName: user?.user_principal_name ?? '', displayName: user?.display_name ?? null };
     if (row.client_id !== client.appId) throw E.invalidCode('The code was issued to another client.');
     const now = this.ctx.clock();
-    if (row.consumed_at !== null) throw new CodeReuse(row.family_id);
     if (row.expires_at <= now) throw E.expiredCode();
     const redirectUri = param(req.params, 'redirect_uri');
     if (row.redirect_uri_sent === 1 ? redirectUri !== row.redirect_uri : redirectUri !== undefined && redirectUri !== row.redirect_uri) throw E.redirectMismatchAtToken();
@@ -458,6 +461,10 @@ export class TokenEndpoint {
       // PKCE downgrade: a verifier for a code that was issued without a challenge
       throw E.invalidGrant('A code_verifier was sent, but the authorization request carried no code_challenge.');
     }
+    // a replay revokes what the first redemption started, but only when it comes from the code's
+    // rightful client (redirect URI, secret and verifier checked above): a used code found in a
+    // browser's history or a server log cannot be used to sign its user out of the app
+    if (row.consumed_at !== null) throw new CodeReuse(row.family_id);
     if (!user) throw E.invalidCode();
     if (user.account_enabled !== 1) throw E.disabledAccount();
     if (this.lockedFor(tenant.id, user.user_principal_name) > 0) {

@@ -180,6 +180,30 @@ describe('the sign-in page and consent', () => {
     expect(redirectParams(back).get('state')).toBe('st-1');
   });
 
+  it('"Consent on behalf of your organization" grants everything asked, whatever the admin held personally; repeated posts add nothing twice', async () => {
+    const app = await register({ displayName: 'Org consent', signInAudience: 'AzureADMyOrg', spa: { redirectUris: ['https://org.test/cb'] } });
+    const ask = (scope: string) => {
+      const p = pkce();
+      return authorizeUrl(t.tenantId, { client_id: app.appId, response_type: 'code', redirect_uri: 'https://org.test/cb', scope, state: 'o', code_challenge: p.challenge, code_challenge_method: 'S256' });
+    };
+    const b = new FormBrowser(s);
+    // personally first (box not ticked)
+    await signIn(b, ask('openid AuditLog.Read.All'), t.admin.userPrincipalName, t.admin.password);
+    // then for the organisation, asking for both: the page lists both, and the grant covers both
+    const page = await b.get(ask('openid AuditLog.Read.All Directory.Read.All'));
+    expect(page.html).toContain('(Microsoft Graph: AuditLog.Read.All)');
+    const ctx = field(page.html, 'ctx');
+    const csrf = field(page.html, 'csrf');
+    // a double click (five posts at once) records one consent
+    const posts = await Promise.all(Array.from({ length: 5 }, () => b.post(formAction(page.html), { ctx, csrf, decision: 'accept', for_org: 'on' })));
+    expect(posts.every((r) => r.status === 303)).toBe(true);
+    const grants = await graph<{ value: { consentType: string; scope: string; clientId: string }[] }>(s, 'GET', '/v1.0/oauth2PermissionGrants', admin);
+    const sp = await graph<{ value: { id: string }[] }>(s, 'GET', `/v1.0/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${app.appId}'`)}`, admin);
+    const mine = grants.body.value.filter((g) => g.clientId === sp.body.value[0]!.id);
+    expect(mine.filter((g) => g.consentType === 'AllPrincipals').map((g) => g.scope)).toEqual(['AuditLog.Read.All Directory.Read.All']);
+    expect(mine.filter((g) => g.consentType === 'Principal').map((g) => g.scope)).toEqual(['AuditLog.Read.All']);
+  });
+
   it('declining consent sends access_denied (AADSTS65004) back to the app', async () => {
     const b = new FormBrowser(s);
     const { url } = spaRequest({ scope: 'openid Directory.Read.All' });
@@ -280,12 +304,13 @@ describe('Graph Explorer (the portal\'s API explorer): consent per scope, as in 
     expect(consent.html).toContain('Directory.Read.All');
     const done = await b.post(formAction(consent.html), { ctx: field(consent.html, 'ctx'), csrf: field(consent.html, 'csrf'), decision: 'accept' });
     expect(redirectParams(done.location!).get('code')).toBeTruthy();
-    // consented: no page this time; a new scope asks again, for that scope only
+    // consented: no page this time; a new scope asks again (an administrator, who may consent for the
+    // organisation, is shown all the request names)
     expect((await b.get(ask('openid Directory.Read.All'))).status).toBe(302);
     const more = await b.get(ask('openid Directory.Read.All Application.Read.All'));
     expect(more.status).toBe(200);
-    expect(more.html).toContain('Application.Read.All');
-    expect(more.html).not.toContain('(Microsoft Graph: Directory.Read.All)');
+    expect(more.html).toContain('(Microsoft Graph: Application.Read.All)');
+    expect(more.html).toContain('(Microsoft Graph: Directory.Read.All)');
     const accepted = await b.post(formAction(more.html), { ctx: field(more.html, 'ctx'), csrf: field(more.html, 'csrf'), decision: 'accept' });
     expect(redirectParams(accepted.location!).get('code')).toBeTruthy();
     // incremental consent: a token asked for one scope carries every scope the user consented to, as in Entra
@@ -339,6 +364,8 @@ describe('authorization endpoint attacks (security bar §4.1)', () => {
       [{ code_challenge: 'short' }, 'invalid_request', /AADSTS501491/],
       [{ scope: 'openid Not.A.Scope' }, 'invalid_scope', /AADSTS70011/],
       [{ prompt: 'sometimes' }, 'invalid_request', /prompt/],
+      [{ scope: 'https://graph.microsoft.com/.default https://graph.microsoft.com/User.Read' }, 'invalid_scope', /AADSTS70011/],
+      [{ scope: 'User.Read https://graph.microsoft.com/.default' }, 'invalid_scope', /AADSTS70011/],
     ];
     for (const [extra, error, desc] of cases) {
       const r = await new FormBrowser(s).get(spaRequest(extra).url);
@@ -347,11 +374,19 @@ describe('authorization endpoint attacks (security bar §4.1)', () => {
       expect(q.get('error'), JSON.stringify(extra)).toBe(error);
       expect(q.get('error_description')).toMatch(desc);
       expect(q.get('state')).toBe('st-1');
+      expect(q.get('iss')).toBe(`${s.baseUrl}/${t.tenantId}/v2.0`); // RFC 9207, on errors too
     }
     const noState = await new FormBrowser(s).get(spaRequest({ state: undefined }).url);
     expect(noState.status).toBe(302);
     expect(redirectParams(noState.location!).get('error')).toBe('invalid_request');
     expect(redirectParams(noState.location!).get('error_description')).toContain("'state'");
+  });
+
+  it('R6: a registered redirect URI is printable ASCII without the characters a URI never holds raw', async () => {
+    for (const uri of ['https://x.test/a b', 'https://x.test/"><script>', 'https://x.test/\u00e9', 'https://x.test/\t', 'https://x.test/a#f']) {
+      const r = await graph(s, 'POST', '/v1.0/applications', admin, { displayName: 'Bad redirect', web: { redirectUris: [uri] } });
+      expect(r.status, uri).toBe(400);
+    }
   });
 
   it('A4: a public client\'s loopback redirect matches on any port, nothing else does', async () => {
@@ -403,6 +438,18 @@ describe('the code at the token endpoint (security bar §4.2)', () => {
     const refreshed = await tokenRequest(s, t.tenantId, { grant_type: 'refresh_token', client_id: spa.appId, refresh_token: first.body.refresh_token as string });
     expect(refreshed.status).toBe(400);
     expect(refreshed.body.error_codes).toEqual([50173]);
+  });
+
+  it('a used code presented without its verifier is refused without revoking anything (no sign-out by a leaked code)', async () => {
+    const { code, verifier } = await freshCode();
+    const first = await redeem({ code, code_verifier: verifier });
+    expect(first.status).toBe(200);
+    // someone who found the code in a browser history or a log, but has no verifier
+    const leaked = await tokenRequest(s, t.tenantId, { grant_type: 'authorization_code', client_id: spa.appId, code });
+    expect(leaked.status).toBe(400);
+    expect(leaked.body.error_codes).not.toEqual([54005]);
+    const refreshed = await tokenRequest(s, t.tenantId, { grant_type: 'refresh_token', client_id: spa.appId, refresh_token: first.body.refresh_token as string });
+    expect(refreshed.status).toBe(200);
   });
 
   it('T3: of 10 concurrent redemptions exactly one succeeds', async () => {

@@ -57,7 +57,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     : false; // PostgreSQL runs the whole migration in one transaction
   // revoking a user's refresh tokens (password reset, deletion) looks them up by user
   await db.schema.createIndex('refresh_tokens_user').ifNotExists().on('refresh_tokens').columns(['tenant_id', 'user_id']).execute();
-  if (!hasColumn) await db.schema.alterTable('refresh_tokens').addColumn('public_client', 'smallint', (c) => c.notNull().defaultTo(1)).execute();
+  if (!hasColumn) {
+    // existing tokens stay as they were redeemed before: without a secret only for public clients
+    // (first-party public clients and apps marked isFallbackPublicClient), never for confidential apps
+    await db.schema.alterTable('refresh_tokens').addColumn('public_client', 'smallint', (c) => c.notNull().defaultTo(0)).execute();
+    await db.updateTable('refresh_tokens').set({ public_client: 1 }).where((eb: any) => eb.or([
+      eb('client_id', 'in', eb.selectFrom('service_principals').select('app_id').where('builtin', '=', 1).where('public_client', '=', 1)),
+      eb('client_id', 'in', eb.selectFrom('applications').select('app_id').where('is_fallback_public_client', '=', 1)),
+    ])).execute();
+  }
 
   const tenants = await db.selectFrom('tenants').select(['id', 'created_at']).execute();
   for (const t of tenants) {

@@ -109,3 +109,13 @@ export async function getPermissionGrant(ex: Executor, tenantId: string, id: str
 export async function deletePermissionGrant(ex: Executor, tenantId: string, id: string): Promise<void> {
   await ex.deleteFrom('permission_grants').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
 }
+
+/**
+ * Serialises writes that read-then-write one client's grants (consent): on PostgreSQL the client's
+ * service principal row is locked until the transaction ends; SQLite transactions are already
+ * serial (BEGIN IMMEDIATE).
+ */
+export async function lockServicePrincipal(ex: Executor, engine: 'sqlite' | 'postgres', tenantId: string, id: string): Promise<void> {
+  if (engine !== 'postgres') return;
+  await ex.selectFrom('service_principals').select('id').where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().execute();
+}
