@@ -60,8 +60,14 @@ export type BrowserOutcome =
   | { kind: 'redirect'; status: 302 | 303; location: string; cookies?: Cookie[] }
   | { kind: 'formPost'; action: string; fields: Record<string, string>; cookies?: Cookie[] };
 
-export const SESSION_COOKIE = 'tenantry_session';
-export const CSRF_COOKIE = 'tenantry_csrf';
+/**
+ * Cookie names: with HTTPS the `__Host-` prefix, so the browser accepts them only Secure, for Path=/
+ * and from this host itself (no sibling subdomain can plant one).
+ */
+export const cookieNames = (secure: boolean) => ({
+  session: `${secure ? '__Host-' : ''}tenantry_session`,
+  csrf: `${secure ? '__Host-' : ''}tenantry_csrf`,
+});
 
 /** How long the sign-in page may sit before it is posted, a code lives, and a browser session lasts. */
 const INTERACTION_MS = 15 * 60_000;
@@ -107,21 +113,35 @@ interface ClientInfo {
 
 /** The browser side of the Microsoft identity platform: /authorize, the sign-in and consent pages, sign-out. */
 export class AuthorizeEndpoint {
+  private readonly cookie: { session: string; csrf: string };
+
   constructor(
     private readonly ctx: DirectoryContext,
     private readonly tokens: TokenEndpoint,
     private readonly publicUrl: string,
     /** HMAC key for the pending-request blobs */
     private readonly key: string,
-    private readonly secureCookies: boolean,
-  ) {}
+    secureCookies: boolean,
+  ) {
+    this.cookie = cookieNames(secureCookies);
+  }
 
   // ---- GET /{tenant}/oauth2/v2.0/authorize ----------------------------------------------------
 
   async authorize(req: BrowserRequest): Promise<BrowserOutcome> {
     const correlationId = isGuid(req.clientRequestId) ? req.clientRequestId.toLowerCase() : randomUUID();
-    const fail = (tenant: TenantRef | undefined, err: OAuthError, app?: { appId: string; displayName: string | null }) =>
-      this.errorPage(req, correlationId, err, tenant, app);
+    // malformed requests count against the address like failed sign-ins: past the limit they are
+    // answered without a record, so nobody can fill a tenant's sign-in log from one address
+    const ipKey = `ip:${req.ipAddress ?? ''}`;
+    const ipWait = this.tokens.limiter.retryAfter(ipKey, this.tokens.throttle.perIp);
+    if (ipWait > 0) {
+      const err = E.throttled(ipWait);
+      return { kind: 'page', status: 429, page: { view: 'error', title: 'Sign in', code: err.code, message: err.description, correlationId, requestId: req.requestId, timestamp: this.ctx.clock() } };
+    }
+    const fail = (tenant: TenantRef | undefined, err: OAuthError, app?: { appId: string; displayName: string | null }) => {
+      this.tokens.limiter.fail(ipKey, this.tokens.throttle.perIp);
+      return this.errorPage(req, correlationId, err, tenant, app);
+    };
 
     const dup = duplicateParameter(req.params);
     if (dup) return fail(undefined, E.malformed(`The parameter '${dup}' is repeated or invalid.`));
@@ -255,7 +275,7 @@ export class AuthorizeEndpoint {
     await codesRepo.insertBrowserSession(this.ctx.store.db, {
       session_hash: sessionHash, tenant_id: tenant.id, user_id: user.id, auth_time: now, created_at: now, expires_at: now + SESSION_MS, revoked_at: null,
     });
-    const cookie: Cookie = { name: SESSION_COOKIE, value: sessionToken, maxAge: SESSION_MS / 1000, sameSite: 'Lax' };
+    const cookie: Cookie = { name: this.cookie.session, value: sessionToken, maxAge: SESSION_MS / 1000, sameSite: 'Lax' };
     pending.tid = tenant.id;
     return this.afterSignIn(req, pending, tenant, user, sessionHash, [cookie]);
   }
@@ -296,9 +316,9 @@ export class AuthorizeEndpoint {
   // ---- GET|POST /{tenant}/oauth2/v2.0/logout ----------------------------------------------------
 
   async logout(req: BrowserRequest): Promise<BrowserOutcome> {
-    const token = req.cookies[SESSION_COOKIE];
+    const token = req.cookies[this.cookie.session];
     if (token && token.length <= 128) await codesRepo.revokeBrowserSession(this.ctx.store.db, hashToken(this.ctx.secretPepper, token), this.ctx.clock());
-    const cookies: Cookie[] = [{ name: SESSION_COOKIE, value: '', maxAge: 0, sameSite: 'Lax' }];
+    const cookies: Cookie[] = [{ name: this.cookie.session, value: '', maxAge: 0, sameSite: 'Lax' }];
     const target = get(req.params, 'post_logout_redirect_uri');
     const clientId = get(req.params, 'client_id')?.toLowerCase();
     if (target && clientId && !duplicateParameter(req.params)) {
@@ -465,7 +485,7 @@ export class AuthorizeEndpoint {
   // ---- state ----------------------------------------------------------------------------------------
 
   private async liveSession(req: BrowserRequest, tenantId: string | null): Promise<{ row: codesRepo.BrowserSessionRow; user: UserRow; hash: string } | undefined> {
-    const token = req.cookies[SESSION_COOKIE];
+    const token = req.cookies[this.cookie.session];
     if (!token || token.length > 128) return undefined;
     const hash = hashToken(this.ctx.secretPepper, token);
     const row = await codesRepo.findBrowserSession(this.ctx.store.db, hash);
@@ -478,13 +498,13 @@ export class AuthorizeEndpoint {
 
   /** The browser's CSRF cookie, or a new one (added to cookies). */
   private csrfOf(req: BrowserRequest, cookies: Cookie[]): string {
-    const have = req.cookies[CSRF_COOKIE];
+    const have = req.cookies[this.cookie.csrf];
     if (have && /^[A-Za-z0-9_-]{43}$/.test(have)) return have;
-    const fresh = cookies.find((c) => c.name === CSRF_COOKIE)?.value ?? randomToken(32);
+    const fresh = cookies.find((c) => c.name === this.cookie.csrf)?.value ?? randomToken(32);
     // Lax, not Strict: the way here from an app is a cross-site navigation, which would never carry a
     // Strict cookie, so every sign-in would replace it and break forms open in other tabs; the posts
     // it protects are same-site, and the token must also match the signed form
-    if (!cookies.some((c) => c.name === CSRF_COOKIE)) cookies.push({ name: CSRF_COOKIE, value: fresh, maxAge: 24 * 3600, sameSite: 'Lax' });
+    if (!cookies.some((c) => c.name === this.cookie.csrf)) cookies.push({ name: this.cookie.csrf, value: fresh, maxAge: 24 * 3600, sameSite: 'Lax' });
     return fresh;
   }
 
@@ -510,7 +530,7 @@ export class AuthorizeEndpoint {
     }
     if (typeof p.exp !== 'number' || p.exp <= this.ctx.clock()) return undefined;
     if (p.seg.toLowerCase() !== req.tenant.toLowerCase()) return undefined;
-    const cookie = req.cookies[CSRF_COOKIE];
+    const cookie = req.cookies[this.cookie.csrf];
     const posted = req.params.get('csrf') ?? '';
     if (!cookie || !constantTimeEqual(cookie, p.x) || !constantTimeEqual(posted, p.x)) return undefined;
     return p;

@@ -238,18 +238,18 @@ describe('the sign-in page and consent', () => {
     expect(evil.status).toBe(200);
     expect(evil.location).toBeUndefined();
     expect(evil.html).toContain('You signed out');
-    expect(b.cookies.has('tenantry_session')).toBe(false);
+    expect(b.cookies.has('__Host-tenantry_session')).toBe(false);
     const next = await b.get(spaRequest({ prompt: 'none' }).url);
     expect(redirectParams(next.location!).get('error')).toBe('login_required');
     // the old cookie, replayed, is dead too
     const b2 = new FormBrowser(s);
     await signIn(b2, spaRequest().url, t.admin.userPrincipalName, t.admin.password);
-    const stolen = b2.cookies.get('tenantry_session')!;
+    const stolen = b2.cookies.get('__Host-tenantry_session')!;
     const ok = await b2.get(`/${t.tenantId}/oauth2/v2.0/logout?client_id=${spa.appId}&post_logout_redirect_uri=${encodeURIComponent(SPA_REDIRECT)}&state=bye`);
     expect(ok.status).toBe(302);
     expect(ok.location).toBe(`${SPA_REDIRECT}?state=bye`);
     const replay = new FormBrowser(s);
-    replay.cookies.set('tenantry_session', stolen);
+    replay.cookies.set('__Host-tenantry_session', stolen);
     expect(redirectParams((await replay.get(spaRequest({ prompt: 'none' }).url)).location!).get('error')).toBe('login_required');
   });
 
@@ -418,7 +418,7 @@ describe('authorization endpoint attacks (security bar §4.1)', () => {
       const r = await who.post(formAction(page.html), fields);
       expect(r.status).toBe(400);
       expect(r.location).toBeUndefined();
-      expect(who.cookies.has('tenantry_session')).toBe(false);
+      expect(who.cookies.has('__Host-tenantry_session')).toBe(false);
     }
     const good = await b.post(formAction(page.html), { ctx, csrf, ...creds });
     expect([302, 303]).toContain(good.status);
@@ -539,13 +539,20 @@ describe('the code at the token endpoint (security bar §4.2)', () => {
       const b = new FormBrowser(limited, '198.51.100.9');
       const url = authorizeUrl(tt.tenantId, { client_id: PORTAL_APP_ID, response_type: 'code', redirect_uri: `${limited.baseUrl}/`, scope: 'openid', state: 's', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        const page = await b.get(url);
+      // four sign-in pages open in four tabs, then posted one after another
+      const pages = [];
+      for (let i = 0; i < 4; i++) pages.push(await b.get(url));
+      for (const [i, page] of pages.entries()) {
         const r = await b.post(formAction(page.html), { ctx: field(page.html, 'ctx'), csrf: field(page.html, 'csrf'), login: tt.admin.userPrincipalName, passwd: i < 3 ? 'wrong' : tt.admin.password });
         statuses.push(r.status);
       }
       // three wrong passwords, then even the right one is refused while the window lasts
       expect(statuses).toEqual([200, 200, 200, 429]);
+      // and the authorization endpoint answers that address without writing to the log
+      const before = (await signInRows(limited.testStore.store, { tenantId: tt.tenantId })).length;
+      const flood = await b.get(authorizeUrl(tt.tenantId, { client_id: '11111111-2222-3333-4444-555555555555', response_type: 'code', redirect_uri: 'https://x.test/', scope: 'openid', state: 's' }));
+      expect(flood.status).toBe(429);
+      expect((await signInRows(limited.testStore.store, { tenantId: tt.tenantId })).length).toBe(before);
       const codes = (await signInRows(limited.testStore.store, { tenantId: tt.tenantId })).map((x) => x.error_code);
       expect(codes.filter((c) => c === 50196)).toHaveLength(1);
       // another address is not affected
