@@ -43,7 +43,8 @@ async function signIn(page: Page, upn: string, password: string, shots = false):
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
-describe.skipIf(!hasChromium)('the portal in Chromium', () => {
+// a walk through many pages takes tens of seconds on a loaded two-core machine
+describe.skipIf(!hasChromium)('the portal in Chromium', { timeout: 180_000 }, () => {
   it('walks the seed: register, permission, admin consent, secret; msal-node uses them; the logs show it all', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
