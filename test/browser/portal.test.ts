@@ -7,7 +7,7 @@
  * logs. Screenshots of each page go to docs/screenshots/.
  */
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedTenant } from '../../src/directory/tenants.js';
 import { graph, userToken } from '../helpers/api.js';
@@ -32,6 +32,26 @@ afterAll(async () => {
 
 /** From the portal's landing page through the server's sign-in page, back into the portal. */
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Portal navigation' }).getByRole('link', { name });
+
+/**
+ * Waits for what a step must show; if it never comes, the error carries what the page did show
+ * (CI keeps no screenshots), after one press of the page's Refresh button.
+ */
+async function expectShown(page: Page, what: Locator, timeout = 20_000): Promise<void> {
+  try {
+    await what.waitFor({ timeout });
+    return;
+  } catch {
+    const refresh = page.getByRole('button', { name: 'Refresh' });
+    if (await refresh.count()) await refresh.first().click();
+  }
+  try {
+    await what.waitFor({ timeout });
+  } catch (err) {
+    const shown = await page.locator('main').innerText().catch(() => '(no main element)');
+    throw new Error(`${(err as Error).message}\n--- the page showed:\n${shown.slice(0, 3000)}`);
+  }
+}
 
 async function signIn(page: Page, upn: string, password: string, shots = false): Promise<void> {
   await page.goto(`${s.baseUrl}/`);
@@ -129,7 +149,7 @@ describe.skipIf(!hasChromium)('the portal in Chromium', { timeout: 180_000 }, ()
     await shoot(page, '08-sign-in-logs');
     await page.getByRole('tab', { name: 'Service principal sign-ins' }).click();
     const spRow = page.getByRole('row').filter({ hasText: 'Reporting API application' }).first();
-    await spRow.waitFor();
+    await expectShown(page, spRow);
     await spRow.click();
     await page.getByRole('dialog').getByText(clientId).first().waitFor();
     await shoot(page, '09-sign-in-detail');
@@ -139,7 +159,7 @@ describe.skipIf(!hasChromium)('the portal in Chromium', { timeout: 180_000 }, ()
     await nav(page, 'Audit logs').click();
     await page.getByRole('heading', { name: 'Audit logs' }).waitFor();
     for (const activity of ['Add application', 'Add service principal', 'Add app role assignment to service principal', 'Update application – Certificates and secrets management']) {
-      await page.getByRole('cell', { name: activity, exact: true }).first().waitFor();
+      await expectShown(page, page.getByRole('cell', { name: activity, exact: true }).first());
     }
     await shoot(page, '10-audit-logs');
 
