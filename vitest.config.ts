@@ -1,15 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * test/web holds the portal's component tests (happy-dom, fetch mocked): they touch no store, so the
- * PostgreSQL run (TENANTRY_TEST_DATABASE=postgres) leaves them to the SQLite run.
+ * The PostgreSQL pass (TENANTRY_TEST_DATABASE=postgres) leaves to the SQLite pass what would only
+ * repeat it: test/web (the portal's components: happy-dom, fetch mocked, no store), the differential
+ * test (it opens both stores itself, in either pass) and test/browser (the portal in Chromium: its
+ * server paths run on PostgreSQL in test/identity, test/graph and test/e2e). CI stays under 10 minutes.
  */
-const storeIndependent = process.env.TENANTRY_TEST_DATABASE === 'postgres' ? ['test/web/**'] : [];
+const sqliteOnly = process.env.TENANTRY_TEST_DATABASE === 'postgres'
+  ? ['test/web/**', 'test/reporting/differential.test.ts', 'test/browser/**']
+  : [];
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/web/**/*.test.tsx'],
-    exclude: ['**/node_modules/**', ...storeIndependent],
+    exclude: ['**/node_modules/**', ...sqliteOnly],
     globalSetup: ['test/globalSetup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
