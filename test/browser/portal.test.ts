@@ -42,6 +42,7 @@ async function expectShown(page: Page, what: Locator, timeout = 20_000): Promise
     await what.waitFor({ timeout });
     return;
   } catch {
+    console.warn(`[browser] not shown after ${timeout} ms, pressing Refresh once: ${String(what)}`);
     const refresh = page.getByRole('button', { name: 'Refresh' });
     if (await refresh.count()) await refresh.first().click();
   }
