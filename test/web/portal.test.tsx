@@ -283,26 +283,8 @@ describe('signed in', () => {
     expect(screen.getByText(/Insufficient privileges to complete the operation\./)).toBeTruthy();
   });
 
-  it('at 390 px the navigation collapses behind a menu button', async () => {
-    const viewport = (window as unknown as { happyDOM: { setViewport(v: { width: number; height: number }): void } }).happyDOM;
-    viewport.setViewport({ width: 390, height: 844 });
-    try {
-      const g = fakeGraph();
-      await signInWith(g.handler);
-      const user = userEvent.setup();
-      renderPortal();
-      await screen.findByText(TENANT_ID, { selector: 'dd span' });
-      expect(screen.queryByRole('navigation', { name: 'Portal navigation' })).toBeNull();
-      expect(screen.getByRole('button', { name: 'Sign out' })).toBeTruthy();
-      await user.click(screen.getByRole('button', { name: 'Navigation menu' }));
-      const nav = await screen.findByRole('navigation', { name: 'Portal navigation', hidden: true });
-      await user.click(within(nav).getByText('App registrations'));
-      await waitFor(() => expect(window.location.hash).toBe('#/apps'));
-      expect(await screen.findByRole('heading', { name: 'App registrations' })).toBeTruthy();
-    } finally {
-      viewport.setViewport({ width: 1024, height: 768 });
-    }
-  });
+  // the narrow layout (the navigation behind a menu button at 390 px) is tested in Chromium
+  // (test/browser/portal.test.ts): happy-dom's viewport does not drive Fluent's overlay drawer reliably
 
   it('an unknown route says so', async () => {
     const g = fakeGraph();
