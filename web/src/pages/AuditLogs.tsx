@@ -1,6 +1,6 @@
 import { Badge, Button, Field, Input, Select, Subtitle2, Text } from '@fluentui/react-components';
 import { ArrowClockwise20Regular, Filter20Regular } from '@fluentui/react-icons';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { DataTable } from '../components/DataTable';
 import { Loading, Page } from '../components/Page';
 import { PropertyList, type Property } from '../components/PropertyList';
@@ -10,8 +10,9 @@ import { useLogDownload } from '../logs/DownloadMenu';
 import { JsonProperties } from '../logs/JsonProperties';
 import { LogErrorBar } from '../logs/LogErrorBar';
 import { LoadMore, LogTable, type LogColumn } from '../logs/LogTable';
-import { DEFAULT_DATE_RANGE, dateRangeBounds, dateRangeClause, joinAnd, listUrl, odataString, startsWith, type DateRange } from '../logs/odata';
+import { DEFAULT_DATE_RANGE, dateRangeClause, joinAnd, listUrl, odataString, startsWith, type DateRange } from '../logs/odata';
 import { formatLogTime, useLogPageStyles } from '../logs/ui';
+import { useLogFilters } from '../logs/useLogFilters';
 import { usePagedList } from '../logs/usePagedList';
 
 /** The directoryAudit categories (contract §2.4 and what Tenantry records). */
@@ -100,9 +101,7 @@ function ResultBadge({ result }: { result: string | null | undefined }) {
 /** Audit logs: the tenant's directory audits (GET /v1.0/auditLogs/directoryAudits), filtered, paged, with details and downloads. */
 export function AuditLogsPage() {
   const styles = useLogPageStyles();
-  const [draft, setDraft] = useState<AuditFilters>(DEFAULT_AUDIT_FILTERS);
-  const [applied, setApplied] = useState<{ filters: AuditFilters; at: number }>(() => ({ filters: DEFAULT_AUDIT_FILTERS, at: Date.now() }));
-  const [problem, setProblem] = useState<string | null>(null);
+  const { draft, setDraft, applied, problem, clearProblem, apply, submit, refresh: refreshWith } = useLogFilters<AuditFilters>(DEFAULT_AUDIT_FILTERS);
   const [open, setOpen] = useState(false);
   const [record, setRecord] = useState<DirectoryAudit | null>(null);
 
@@ -110,24 +109,7 @@ export function AuditLogsPage() {
   const list = usePagedList<DirectoryAudit>(auditsUrl(applied.filters, now));
   const download = useLogDownload({ url: auditsUrl(applied.filters, now, 1000), prefix: 'AuditLogs', what: 'audit logs' });
 
-  const apply = (next: AuditFilters) => {
-    setDraft(next);
-    const b = dateRangeBounds(next.range, new Date());
-    if ('problem' in b) {
-      setProblem(b.problem);
-      return;
-    }
-    setProblem(null);
-    setApplied({ filters: next, at: Date.now() });
-  };
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    apply(draft);
-  };
-  const refresh = () => {
-    setApplied((a) => ({ ...a, at: Date.now() }));
-    list.reload();
-  };
+  const refresh = () => refreshWith(list.reload);
 
   const columns: LogColumn<DirectoryAudit>[] = [
     { key: 'date', header: 'Date', cell: (a) => <time className={styles.nowrap} dateTime={a.activityDateTime}>{formatLogTime(a.activityDateTime)}</time> },
@@ -154,7 +136,7 @@ export function AuditLogsPage() {
           <DateRangeFilter
             value={draft.range}
             problem={problem}
-            onChange={(range) => { setDraft({ ...draft, range }); setProblem(null); }}
+            onChange={(range) => { setDraft({ ...draft, range }); clearProblem(); }}
             onPreset={(range) => apply({ ...draft, range })}
           />
         </div>

@@ -13,7 +13,7 @@ import {
   Text,
 } from '@fluentui/react-components';
 import { ArrowClockwise20Regular, Filter20Regular } from '@fluentui/react-icons';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Loading, Page } from '../components/Page';
 import { PropertyList, type Property } from '../components/PropertyList';
 import { useTenant } from '../context';
@@ -23,8 +23,9 @@ import { useLogDownload } from '../logs/DownloadMenu';
 import { JsonProperties } from '../logs/JsonProperties';
 import { LogErrorBar } from '../logs/LogErrorBar';
 import { LoadMore, LogTable, type LogColumn } from '../logs/LogTable';
-import { DEFAULT_DATE_RANGE, dateRangeBounds, dateRangeClause, joinAnd, listUrl, odataString, startsWith, type DateRange } from '../logs/odata';
+import { DEFAULT_DATE_RANGE, dateRangeClause, joinAnd, listUrl, odataString, startsWith, type DateRange } from '../logs/odata';
 import { formatLogTime, useLogPageStyles } from '../logs/ui';
+import { useLogFilters } from '../logs/useLogFilters';
 import { usePagedList } from '../logs/usePagedList';
 
 export type SignInView = 'interactiveUser' | 'nonInteractiveUser' | 'servicePrincipal';
@@ -115,9 +116,7 @@ function StatusBadge({ signIn }: { signIn: SignIn }) {
 export function SignInLogsPage() {
   const styles = useLogPageStyles();
   const { account } = useTenant();
-  const [draft, setDraft] = useState<SignInFilters>(DEFAULT_SIGN_IN_FILTERS);
-  const [applied, setApplied] = useState<{ filters: SignInFilters; at: number }>(() => ({ filters: DEFAULT_SIGN_IN_FILTERS, at: Date.now() }));
-  const [problem, setProblem] = useState<string | null>(null);
+  const { draft, setDraft, applied, problem, clearProblem, apply, submit, refresh: refreshWith } = useLogFilters<SignInFilters>(DEFAULT_SIGN_IN_FILTERS);
   const [open, setOpen] = useState(false);
   const [record, setRecord] = useState<SignIn | null>(null);
 
@@ -127,25 +126,7 @@ export function SignInLogsPage() {
   const download = useLogDownload({ url: signInsUrl(applied.filters, now, 1000), prefix: 'SignInLogs', what: 'sign-in logs' });
   const sp = applied.filters.view === 'servicePrincipal';
 
-  /** Applies `next` (the custom date range must be complete); the relative ranges end now. */
-  const apply = (next: SignInFilters) => {
-    setDraft(next);
-    const b = dateRangeBounds(next.range, new Date());
-    if ('problem' in b) {
-      setProblem(b.problem);
-      return;
-    }
-    setProblem(null);
-    setApplied({ filters: next, at: Date.now() });
-  };
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    apply(draft);
-  };
-  const refresh = () => {
-    setApplied((a) => ({ ...a, at: Date.now() }));
-    list.reload();
-  };
+  const refresh = () => refreshWith(list.reload);
   const openRecord = (s: SignIn) => {
     setRecord(s);
     setOpen(true);
@@ -190,7 +171,7 @@ export function SignInLogsPage() {
           <DateRangeFilter
             value={draft.range}
             problem={problem}
-            onChange={(range) => { setDraft({ ...draft, range }); setProblem(null); }}
+            onChange={(range) => { setDraft({ ...draft, range }); clearProblem(); }}
             onPreset={(range) => apply({ ...draft, range })}
           />
         </div>
