@@ -119,7 +119,7 @@ describe('the redirect back with a code', () => {
     expect(getAuthState()).toEqual({ status: 'signedIn', account: { tenantId: TENANT_ID, username: UPN, name: 'Admin', objectId: 'u1' } });
     expect(window.location.search).toBe('');
     expect(window.location.hash).toBe('#/apps');
-    expect(storageDump()).not.toMatch(/eyJ|R1|the-code/);
+    expect(storageDump()).not.toMatch(/eyJ|RT-portal|the-code/);
     expect(sessionStorage.getItem(PENDING_KEY)).toBeNull();
     expect(sessionStorage.getItem(SILENT_KEY)).toBeNull();
     expect(await getAccessToken()).toBe(accessToken(1));
@@ -177,7 +177,7 @@ describe('tokens', () => {
     const calls = await signInWith((call) => {
       if (call.method === 'POST' && call.url.pathname === `/${TENANT_ID}/oauth2/v2.0/token`) {
         n++;
-        return json({ access_token: accessToken(n), refresh_token: `R${n}`, expires_in: 60, scope: SCOPE });
+        return json({ access_token: accessToken(n), refresh_token: `RT-portal-${n}`, expires_in: 60, scope: SCOPE });
       }
       return undefined;
     }, { expiresIn: 60 });
@@ -185,10 +185,10 @@ describe('tokens', () => {
     expect(await getAccessToken()).toBe(accessToken(3));
     const refreshes = calls.filter((c) => c.url.pathname === `/${TENANT_ID}/oauth2/v2.0/token`).map(form);
     expect(refreshes).toEqual([
-      { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: 'R1', scope: SCOPE },
-      { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: 'R2', scope: SCOPE },
+      { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: 'RT-portal-1', scope: SCOPE },
+      { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: 'RT-portal-2', scope: SCOPE },
     ]);
-    expect(storageDump()).not.toMatch(/eyJ|R\d/);
+    expect(storageDump()).not.toMatch(/eyJ|RT-portal/);
   });
 
   it('a refused refresh signs the portal out with a notice', async () => {
@@ -216,7 +216,7 @@ describe('Graph calls', () => {
     const calls = await signInWith((call) => {
       if (call.url.pathname === `/${TENANT_ID}/oauth2/v2.0/token`) {
         token++;
-        return json({ access_token: accessToken(token), refresh_token: 'R2', expires_in: 3600 });
+        return json({ access_token: accessToken(token), refresh_token: 'RT-portal-2', expires_in: 3600 });
       }
       if (call.url.pathname === '/v1.0/organization') {
         return call.headers.authorization === `Bearer ${accessToken(1)}`

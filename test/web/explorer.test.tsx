@@ -83,7 +83,7 @@ async function explorerRoundTrip(graph: Handler, opts: { scp?: string; answer?: 
       const f = form(call);
       if (f.client_id === CLIENT_ID) {
         return json({
-          token_type: 'Bearer', access_token: accessToken(2), refresh_token: 'R2', expires_in: 3600,
+          token_type: 'Bearer', access_token: accessToken(2), refresh_token: 'RT-portal-2', expires_in: 3600,
           id_token: jwt({ aud: CLIENT_ID, nonce: second.nonce, tid: TENANT_ID, preferred_username: UPN, name: 'Admin', oid: 'u1' }),
         });
       }
@@ -199,7 +199,7 @@ describe('Graph Explorer sign-in', () => {
     });
     expect(p).toMatchObject({ flow: 'explorer', route: '#/explorer', scope: 'openid profile offline_access User.Read' });
     expect(String(p.verifier).length).toBeGreaterThanOrEqual(43);
-    expect(storageDump()).not.toMatch(/eyJ|R1/);
+    expect(storageDump()).not.toMatch(/eyJ|RT-portal/);
   });
 
   it('comes back through the portal\'s silent sign-in, redeems both codes, and keeps every token in memory only', async () => {
@@ -227,7 +227,7 @@ describe('Graph Explorer sign-in', () => {
     expect(window.location.search).toBe('');
     // nothing left in storage: no token, no refresh token, no code
     expect(sessionStorage.getItem(PENDING_KEY)).toBeNull();
-    expect(storageDump()).not.toMatch(/eyJ|RT-explorer|R2|explorer-code|portal-code/);
+    expect(storageDump()).not.toMatch(/eyJ|RT-explorer|RT-portal|explorer-code|portal-code/);
     expect(localStorage.length).toBe(0);
   });
 

@@ -89,7 +89,7 @@ export async function signInWith(
       return json({
         token_type: 'Bearer',
         access_token: accessToken(1, opts.claims),
-        refresh_token: opts.refreshToken ?? 'R1',
+        refresh_token: opts.refreshToken ?? 'RT-portal-1',
         id_token: jwt({ aud: CLIENT_ID, nonce: 'no', tid: TENANT_ID, preferred_username: UPN, name: 'Admin', oid: 'u1' }),
         expires_in: opts.expiresIn ?? 3600,
         scope: 'https://graph.microsoft.com/.default openid profile offline_access',
